@@ -1,0 +1,378 @@
+import { randomUUID } from 'node:crypto';
+import {
+  context,
+  diag,
+  DiagConsoleLogger,
+  metrics,
+  propagation,
+  trace,
+  type TextMapPropagator,
+} from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api';
+import { logs as legacyLogs } from '@opentelemetry/api-logs';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  CompositePropagator,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+  diagLogLevelFromString,
+} from '@opentelemetry/core';
+import { hostname, arch } from 'node:os';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+  type Sampler,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace';
+import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
+import type { MeterProvider, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { WundrOtelConfig, OtlpSignalConfig } from './config.ts';
+import { EndpointServer } from './endpoint/EndpointServer.ts';
+import type { Feature, RunningSdk, SdkBuilder } from './feature.ts';
+import { defaultFeatures } from './features.ts';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
+
+export interface StartOptions {
+  /** Parts to assemble; defaults to every part of the package. */
+  features?: Feature[];
+  /** Extra propagators (after W3C trace-context and baggage). */
+  propagators?: TextMapPropagator[];
+  /** Install HTTP instrumentation (@opentelemetry/instrumentation-http). Default true. */
+  httpInstrumentation?: boolean;
+  /** Start the endpoint server (default: when metrics or health are enabled). */
+  endpoint?: boolean;
+}
+
+/** A started SDK. `shutdown()` is one promise for everything, bounded by the configured timeout. */
+export interface WundrSdk extends RunningSdk {
+  /** Resolves when the endpoint is listening (or could not be). */
+  readonly ready: Promise<void>;
+  forceFlush(): Promise<void>;
+  /** Flushes and stops everything; resolves `false` when it gave up at the timeout. */
+  shutdown(timeoutMs?: number): Promise<boolean>;
+}
+
+// Loaded on demand: each of these pulls in its own transport stack, and the
+// start-up budget (issue: preload <= 0.35 s) has no room for unused ones.
+type Req = (id: string) => any;
+const load: Req = (id) => require(id);
+
+function traceExporter(c: OtlpSignalConfig): SpanExporter {
+  const opts = { url: c.url, headers: c.headers, timeoutMillis: c.timeoutMs };
+  switch (c.protocol) {
+    case 'http/json':
+      return new (load('@opentelemetry/exporter-trace-otlp-http').OTLPTraceExporter)(opts);
+    case 'grpc':
+      return new (load('@opentelemetry/exporter-trace-otlp-grpc').OTLPTraceExporter)(grpcOpts(c));
+    default:
+      return new (load('@opentelemetry/exporter-trace-otlp-proto').OTLPTraceExporter)(opts);
+  }
+}
+
+function logExporter(c: OtlpSignalConfig): LogRecordExporter {
+  const opts = { url: c.url, headers: c.headers, timeoutMillis: c.timeoutMs };
+  switch (c.protocol) {
+    case 'http/json':
+      return new (load('@opentelemetry/exporter-logs-otlp-http').OTLPLogExporter)(opts);
+    case 'grpc':
+      return new (load('@opentelemetry/exporter-logs-otlp-grpc').OTLPLogExporter)(grpcOpts(c));
+    default:
+      return new (load('@opentelemetry/exporter-logs-otlp-proto').OTLPLogExporter)(opts);
+  }
+}
+
+function metricExporter(c: OtlpSignalConfig): PushMetricExporter {
+  const opts = { url: c.url, headers: c.headers, timeoutMillis: c.timeoutMs };
+  switch (c.protocol) {
+    case 'http/json':
+      return new (load('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporter)(opts);
+    case 'grpc':
+      return new (load('@opentelemetry/exporter-metrics-otlp-grpc').OTLPMetricExporter)(grpcOpts(c));
+    default:
+      return new (load('@opentelemetry/exporter-metrics-otlp-proto').OTLPMetricExporter)(opts);
+  }
+}
+
+function grpcOpts(c: OtlpSignalConfig): Record<string, unknown> {
+  // gRPC takes the bare authority, not the HTTP signal path.
+  const u = new URL(c.url);
+  return { url: `${u.protocol}//${u.host}`, timeoutMillis: c.timeoutMs, headers: c.headers };
+}
+
+export function buildSampler(config: WundrOtelConfig): Sampler {
+  if (!config.tracing.enabled) return new AlwaysOffSampler();
+  const ratio = () => new TraceIdRatioBasedSampler(config.tracing.samplerArg);
+  switch (config.tracing.sampler) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return ratio();
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: ratio() });
+    default:
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  }
+}
+
+/**
+ * Host and process attributes, read synchronously. The stock detectors add
+ * the command line (which can carry secrets) and settle some attributes
+ * asynchronously; neither suits a preload.
+ */
+export function buildResource(config: WundrOtelConfig): Resource {
+  return resourceFromAttributes({
+    'telemetry.sdk.name': 'opentelemetry',
+    'telemetry.sdk.language': 'nodejs',
+    'telemetry.distro.name': PACKAGE_NAME,
+    'telemetry.distro.version': PACKAGE_VERSION,
+    'host.name': hostname(),
+    'host.arch': arch() === 'x64' ? 'amd64' : arch(),
+    'process.pid': process.pid,
+    'process.runtime.name': 'nodejs',
+    'process.runtime.version': process.versions.node,
+    'process.executable.name': process.title,
+    ...config.resourceAttributes,
+    'service.name': config.serviceName,
+    ...(config.serviceVersion ? { 'service.version': config.serviceVersion } : {}),
+    'service.instance.id': config.serviceInstanceId ?? randomUUID(),
+  });
+}
+
+function buildPropagator(config: WundrOtelConfig, extra: TextMapPropagator[]): TextMapPropagator {
+  const list: TextMapPropagator[] = [];
+  if (config.propagators.includes('tracecontext')) list.push(new W3CTraceContextPropagator());
+  if (config.propagators.includes('baggage')) list.push(new W3CBaggagePropagator());
+  list.push(...extra);
+  return new CompositePropagator({ propagators: list });
+}
+
+let active: WundrSdk | undefined;
+
+/** The SDK started by `startSdk` (or the preload), if any. */
+export function getSdk(): WundrSdk | undefined {
+  return active;
+}
+
+/**
+ * Assembles and starts the OpenTelemetry SDK for the orchestrator: resource,
+ * propagation, sampler, traces/metrics/logs pipelines, HTTP instrumentation
+ * and the endpoint. Registers the global providers.
+ *
+ * Propagation, the context manager and a tracer provider are installed even
+ * when no span is exported (OTEL_TRACES_EXPORTER=none, TRACING_ENABLED=false),
+ * so a service in the middle of a trace never breaks it.
+ *
+ * @example
+ * const sdk = startSdk(loadConfig(process.env).config);
+ * process.on('SIGTERM', () => sdk.shutdown());
+ */
+export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): WundrSdk {
+  if (active) {
+    diag.warn('@wundr/otel: the SDK is already started; returning the running one');
+    return active;
+  }
+  diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(config.diagLogLevel), suppressOverrideMessage: true });
+
+  const features = options.features ?? defaultFeatures();
+  const resource = buildResource(config);
+  const builder: SdkBuilder = {
+    config,
+    resource,
+    views: [],
+    metricProducers: [],
+    spanProcessors: [],
+    logRecordProcessors: [],
+    routes: [],
+    sampler: buildSampler(config),
+  };
+
+  if (config.tracing.enabled) {
+    for (const name of config.tracing.exporters) {
+      const exporter = name === 'otlp' ? traceExporter(config.otlp.traces) : new (load('@opentelemetry/sdk-trace').ConsoleSpanExporter)();
+      builder.spanProcessors.push(new BatchSpanProcessor({ exporter, ...config.tracing.batch }));
+    }
+  }
+  for (const name of config.logging.exporters) {
+    const exporter = name === 'otlp' ? logExporter(config.otlp.logs) : new (load('@opentelemetry/sdk-logs').ConsoleLogRecordExporter)();
+    builder.logRecordProcessors.push(new BatchLogRecordProcessor({ exporter, ...config.logging.batch }));
+  }
+
+  for (const f of features) {
+    try {
+      f.configure?.(builder);
+    } catch (err) {
+      diag.error(`@wundr/otel: feature ${f.name} failed to configure: ${(err as Error).message}`);
+    }
+  }
+
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(buildPropagator(config, options.propagators ?? []));
+
+  const tracerProvider = new TracerProvider({
+    resource,
+    sampler: builder.sampler,
+    spanProcessors: builder.spanProcessors,
+  });
+  trace.setGlobalTracerProvider(tracerProvider);
+
+  const loggerProvider = new LoggerProvider({ resource, processors: builder.logRecordProcessors });
+  logs.setGlobalLoggerProvider(loggerProvider);
+  // Bridges and instrumentations that still emit through the older
+  // @opentelemetry/api-logs global reach the same provider.
+  legacyLogs.setGlobalLoggerProvider(loggerProvider as never);
+
+  let meterProvider: MeterProvider | undefined;
+  let prometheus: { getMetricsRequestHandler(req: unknown, res: unknown): void } | undefined;
+  if (config.metrics.enabled) {
+    const sm = load('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
+    const readers: MetricReader[] = [];
+    for (const name of config.metrics.exporters) {
+      if (name === 'prometheus') {
+        const { PrometheusExporter } = load('@opentelemetry/exporter-prometheus') as typeof import('@opentelemetry/exporter-prometheus');
+        const exporter = new PrometheusExporter({
+          preventServerStart: true,
+          // Seed §3.1 lists each metric's labels exactly: no otel_scope_* labels.
+          withoutScopeInfo: true,
+          metricProducers: builder.metricProducers,
+        });
+        prometheus = exporter;
+        readers.push(exporter);
+      } else {
+        const exporter = name === 'otlp' ? metricExporter(config.otlp.metrics) : new sm.ConsoleMetricExporter();
+        readers.push(
+          new sm.PeriodicExportingMetricReader({
+            exporter,
+            exportIntervalMillis: config.metrics.exportIntervalMs,
+            exportTimeoutMillis: config.metrics.exportTimeoutMs,
+            metricProducers: builder.metricProducers,
+          }),
+        );
+      }
+    }
+    meterProvider = new sm.MeterProvider({ resource, readers, views: builder.views });
+    metrics.setGlobalMeterProvider(meterProvider);
+  }
+
+  let endpoint: EndpointServer | undefined;
+  const wantEndpoint = options.endpoint ?? (config.metrics.enabled || config.health.enabled);
+  if (wantEndpoint) {
+    endpoint = new EndpointServer({
+      host: config.metrics.host,
+      port: config.metrics.port,
+      token: config.endpoint.token,
+      adminToken: config.endpoint.adminToken,
+    });
+    if (prometheus) {
+      const p = prometheus;
+      endpoint.addRoute({
+        method: 'GET',
+        path: '/metrics',
+        handler: (req, res) => {
+          p.getMetricsRequestHandler(req, res);
+          return 'handled';
+        },
+      });
+    }
+    for (const r of builder.routes) {
+      try {
+        endpoint.addRoute(r);
+      } catch (err) {
+        diag.error((err as Error).message);
+      }
+    }
+  }
+
+  if (options.httpInstrumentation !== false) {
+    try {
+      const { HttpInstrumentation } = load('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+      const { registerInstrumentations } = load('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
+      registerInstrumentations({
+        instrumentations: [
+          new HttpInstrumentation({
+            // The endpoint traces its own requests; the instrumentation would add a duplicate.
+            ignoreIncomingRequestHook: (req) => endpoint !== undefined && req.socket?.localPort === endpoint.port,
+          }),
+        ],
+        tracerProvider,
+        meterProvider,
+      });
+    } catch (err) {
+      diag.error(`@wundr/otel: HTTP instrumentation could not be installed: ${(err as Error).message}`);
+    }
+  }
+
+  const ready = endpoint ? endpoint.start().then(() => undefined) : Promise.resolve();
+
+  const running: RunningSdk = { config, resource, tracerProvider, meterProvider, loggerProvider, endpoint };
+  for (const f of features) {
+    try {
+      f.start?.(running);
+    } catch (err) {
+      diag.error(`@wundr/otel: feature ${f.name} failed to start: ${(err as Error).message}`);
+    }
+  }
+
+  let stopping: Promise<boolean> | undefined;
+  const sdk: WundrSdk = {
+    ...running,
+    ready,
+    async forceFlush() {
+      await Promise.allSettled([
+        ...features.map((f) => f.forceFlush?.()),
+        tracerProvider.forceFlush(),
+        loggerProvider.forceFlush(),
+        meterProvider?.forceFlush(),
+      ]);
+    },
+    shutdown(timeoutMs = config.shutdownTimeoutMs) {
+      stopping ??= boundedShutdown(timeoutMs, async () => {
+        // Features first: they may still emit (last log lines, span TTL sweep).
+        await Promise.allSettled(features.map((f) => f.shutdown?.()));
+        await Promise.allSettled([
+          tracerProvider.shutdown(),
+          loggerProvider.shutdown(),
+          meterProvider?.shutdown(),
+          endpoint?.stop(),
+        ]);
+      }).then((finished) => {
+        if (active === sdk) active = undefined;
+        return finished;
+      });
+      return stopping;
+    },
+  };
+  active = sdk;
+  return sdk;
+}
+
+/** Runs `work`, resolving true when it finished and false when the bound ran out first. */
+export function boundedShutdown(timeoutMs: number, work: () => Promise<void>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      diag.warn(`@wundr/otel: shutdown did not finish within ${timeoutMs} ms; giving up (unsent telemetry is dropped)`);
+      process.stderr.write(`@wundr/otel: shutdown did not finish within ${timeoutMs} ms; unsent telemetry was dropped\n`);
+      resolve(false);
+    }, timeoutMs);
+    timer.unref();
+    work().then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        diag.error(`@wundr/otel: shutdown failed: ${(err as Error)?.message ?? String(err)}`);
+        resolve(true);
+      },
+    );
+  });
+}
