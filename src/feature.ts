@@ -1,5 +1,5 @@
 import type { Resource } from '@opentelemetry/resources';
-import type { MetricProducer, ViewOptions } from '@opentelemetry/sdk-metrics';
+import type { MetricProducer, MetricReader, ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { SpanProcessor, Sampler } from '@opentelemetry/sdk-trace';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -17,6 +17,8 @@ export interface SdkBuilder {
   readonly resource: Resource;
   readonly views: ViewOptions[];
   readonly metricProducers: MetricProducer[];
+  /** Extra pull readers (health and alerting read the SDK's own data through one). */
+  readonly metricReaders: MetricReader[];
   readonly spanProcessors: SpanProcessor[];
   readonly logRecordProcessors: LogRecordProcessor[];
   readonly routes: Route[];

@@ -189,6 +189,7 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
     resource,
     views: [],
     metricProducers: [],
+    metricReaders: [],
     spanProcessors: [],
     logRecordProcessors: [],
     routes: [],
@@ -258,6 +259,7 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
         );
       }
     }
+    readers.push(...builder.metricReaders);
     meterProvider = new sm.MeterProvider({ resource, readers, views: builder.views });
     metrics.setGlobalMeterProvider(meterProvider);
   }
