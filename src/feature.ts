@@ -3,7 +3,7 @@ import type { MetricProducer, MetricReader, ViewOptions } from '@opentelemetry/s
 import type { SpanProcessor, Sampler } from '@opentelemetry/sdk-trace';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
-import type { TracerProvider } from '@opentelemetry/sdk-trace';
+import type { TracerProvider } from '@opentelemetry/api';
 import type { LoggerProvider } from '@opentelemetry/sdk-logs';
 import type { WundrOtelConfig } from './config.ts';
 import type { EndpointServer, Route } from './endpoint/EndpointServer.ts';
@@ -30,6 +30,7 @@ export interface SdkBuilder {
 export interface RunningSdk {
   readonly config: WundrOtelConfig;
   readonly resource: Resource;
+  /** The SDK tracer provider, or the API's pass-through one when no span is recorded. */
   readonly tracerProvider: TracerProvider;
   readonly meterProvider: MeterProvider | undefined;
   readonly loggerProvider: LoggerProvider;

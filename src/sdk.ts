@@ -7,6 +7,7 @@ import {
   propagation,
   trace,
   type TextMapPropagator,
+  type TracerProvider as ApiTracerProvider,
 } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api';
 import { logs as legacyLogs } from '@opentelemetry/api-logs';
@@ -218,12 +219,21 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(buildPropagator(config, options.propagators ?? []));
 
-  const tracerProvider = new TracerProvider({
-    resource,
-    sampler: builder.sampler,
-    spanProcessors: builder.spanProcessors,
-  });
-  trace.setGlobalTracerProvider(tracerProvider);
+  // With no span recorded anywhere, the API's no-op tracer is left in place:
+  // it passes the incoming span context (ids and sampled flag) through
+  // unchanged, so this service is invisible in the trace instead of a hole.
+  const recording = config.tracing.enabled && config.tracing.exporters.length > 0;
+  let tracerProvider: ApiTracerProvider = trace.getTracerProvider();
+  let sdkTracerProvider: TracerProvider | undefined;
+  if (recording) {
+    sdkTracerProvider = new TracerProvider({
+      resource,
+      sampler: builder.sampler,
+      spanProcessors: builder.spanProcessors,
+    });
+    trace.setGlobalTracerProvider(sdkTracerProvider);
+    tracerProvider = sdkTracerProvider;
+  }
 
   const loggerProvider = new LoggerProvider({ resource, processors: builder.logRecordProcessors });
   logs.setGlobalLoggerProvider(loggerProvider);
@@ -330,7 +340,7 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
     async forceFlush() {
       await Promise.allSettled([
         ...features.map((f) => f.forceFlush?.()),
-        tracerProvider.forceFlush(),
+        sdkTracerProvider?.forceFlush(),
         loggerProvider.forceFlush(),
         meterProvider?.forceFlush(),
       ]);
@@ -340,7 +350,7 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
         // Features first: they may still emit (last log lines, span TTL sweep).
         await Promise.allSettled(features.map((f) => f.shutdown?.()));
         await Promise.allSettled([
-          tracerProvider.shutdown(),
+          sdkTracerProvider?.shutdown(),
           loggerProvider.shutdown(),
           meterProvider?.shutdown(),
           endpoint?.stop(),

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { context, propagation, trace, SpanKind, SpanStatusCode, diag } from '@opentelemetry/api';
+import { context, propagation, trace, SpanKind, SpanStatusCode, diag, ROOT_CONTEXT } from '@opentelemetry/api';
 
 /** What a route handler returns; the server writes it. */
 export interface RouteResponse {
@@ -116,7 +116,9 @@ export class EndpointServer {
     const method = req.method ?? 'GET';
     // The endpoint's own requests are traced as server spans, so the
     // X-Trace-Id header (seed §5.2) names a trace that exists.
-    const parent = propagation.extract(context.active(), req.headers);
+    // From ROOT_CONTEXT: the HTTP instrumentation suppresses tracing for the
+    // requests it is told to ignore, and this endpoint is one of them.
+    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     const tracer = trace.getTracer('@wundr/otel');
     const span = tracer.startSpan(`${method} ${path}`, {
       kind: SpanKind.SERVER,
@@ -156,7 +158,7 @@ export class EndpointServer {
       if (route.admin && !this.authorized(req, this.options.adminToken)) {
         return this.writeError(res, 401, 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer' });
       }
-      const out = await context.with(trace.setSpan(context.active(), span), () => route.handler(req, res));
+      const out = await context.with(trace.setSpan(parent, span), () => route.handler(req, res));
       if (out === 'handled') return;
       if (!res.headersSent) {
         res.writeHead(out.status, { 'Access-Control-Allow-Origin': '*', ...out.headers });
