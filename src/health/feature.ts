@@ -1,48 +1,58 @@
 import type { Feature } from '../feature.ts';
+import { metricSourceFor } from '../alerting/MetricSnapshot.ts';
 import { PACKAGE_VERSION } from '../version.ts';
+import { HealthChecker } from './HealthChecker.ts';
+import { healthRoutes } from './routes.ts';
+import { adaptLogLevelRegistry, logLevelRoutes, type LogLevelControl } from './logLevelRoutes.ts';
 
-let ready = false;
+let checker: HealthChecker | undefined;
 
-/** Tells /ready that the application has finished starting. */
-export function setReady(value: boolean): void {
-  ready = value;
+/**
+ * The process-wide health registry that /health, /ready and the preload use.
+ *
+ * @example
+ * getHealthChecker().register('database', () => db.ping(), { timeoutMs: 2000 });
+ */
+export function getHealthChecker(): HealthChecker {
+  checker ??= new HealthChecker();
+  return checker;
 }
 
-/** Minimal /health, /ready and /live; the full model of seed §6 replaces it. */
+/** Tells /ready that the application has finished starting (or is stopping: `false`). */
+export function setReady(value: boolean): void {
+  getHealthChecker().setReady(value);
+}
+
+/** The logging part's level registry, looked up when a request needs it (never at import). */
+function logLevelControl(): LogLevelControl | undefined {
+  for (const id of ['../logging/LogLevelRegistry', '../logging/registry', '../logging/index']) {
+    try {
+      const mod = require(id) as { getLogLevelRegistry?: () => unknown };
+      if (typeof mod.getLogLevelRegistry === 'function') return adaptLogLevelRegistry(mod.getLogLevelRegistry());
+    } catch {
+      // try the next place
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Health (seed §6): /health, /ready, /live and /loglevel on the one endpoint.
+ * HEALTH_CHECK_ENABLED=false: no check runs and /health is not served; /ready
+ * then follows setReady() alone; /live and /loglevel stay.
+ */
 export function healthFeature(): Feature {
   return {
     name: 'health',
     configure(b) {
-      if (!b.config.health.enabled) return;
-      const json = (status: number, body: unknown) => ({
-        status,
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(body),
+      const hc = getHealthChecker();
+      hc.configure({
+        enabled: b.config.health.enabled,
+        timeoutMs: b.config.health.timeoutMs,
+        version: b.config.serviceVersion ?? PACKAGE_VERSION,
       });
-      b.routes.push(
-        {
-          method: 'GET',
-          path: '/health',
-          handler: () =>
-            json(200, {
-              status: 'healthy',
-              version: PACKAGE_VERSION,
-              uptime: Math.round(process.uptime()),
-              timestamp: new Date().toISOString(),
-            }),
-        },
-        {
-          method: 'GET',
-          path: '/ready',
-          handler: () =>
-            json(ready ? 200 : 503, {
-              ready,
-              timestamp: new Date().toISOString(),
-              message: ready ? 'ready' : 'the application has not reported ready',
-            }),
-        },
-        { method: 'GET', path: '/live', public: true, handler: () => json(200, { alive: true, timestamp: new Date().toISOString() }) },
-      );
+      if (b.config.health.enabled) hc.setMetricSource(metricSourceFor(b));
+      b.routes.push(...healthRoutes(hc), ...logLevelRoutes(logLevelControl));
     },
   };
 }
