@@ -575,7 +575,9 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
   const collectDefault = r.bool('METRICS_COLLECT_DEFAULT', true);
   const exportIntervalMs = r.number('OTEL_METRIC_EXPORT_INTERVAL', 60000, { min: 100, max: 86_400_000, integer: true });
   let exportTimeoutMs = r.number('OTEL_METRIC_EXPORT_TIMEOUT', 30000, { min: 1, max: 600000, integer: true });
-  if (exportTimeoutMs > exportIntervalMs) {
+  if (exportTimeoutMs > exportIntervalMs && r.raw('OTEL_METRIC_EXPORT_TIMEOUT') === undefined) {
+    exportTimeoutMs = exportIntervalMs;
+  } else if (exportTimeoutMs > exportIntervalMs) {
     r.warn(
       'OTEL_METRIC_EXPORT_TIMEOUT',
       `OTEL_METRIC_EXPORT_TIMEOUT=${exportTimeoutMs} is longer than OTEL_METRIC_EXPORT_INTERVAL=${exportIntervalMs}; using ${exportIntervalMs}`,
