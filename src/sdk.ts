@@ -14,8 +14,6 @@ import { logs as legacyLogs } from '@opentelemetry/api-logs';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   CompositePropagator,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
   diagLogLevelFromString,
 } from '@opentelemetry/core';
 import { hostname, arch } from 'node:os';
@@ -36,6 +34,7 @@ import type { WundrOtelConfig, OtlpSignalConfig } from './config.ts';
 import { EndpointServer } from './endpoint/EndpointServer.ts';
 import type { Feature, RunningSdk, SdkBuilder } from './feature.ts';
 import { defaultFeatures } from './features.ts';
+import { buildPropagators } from './tracing/feature.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
 
 export interface StartOptions {
@@ -149,9 +148,9 @@ export function buildResource(config: WundrOtelConfig): Resource {
 }
 
 function buildPropagator(config: WundrOtelConfig, extra: TextMapPropagator[]): TextMapPropagator {
-  const list: TextMapPropagator[] = [];
-  if (config.propagators.includes('tracecontext')) list.push(new W3CTraceContextPropagator());
-  if (config.propagators.includes('baggage')) list.push(new W3CBaggagePropagator());
+  // Legacy x-trace-id (input always, output with `xtraceid`), strict W3C
+  // trace context (Level 2 tracestate rules), baggage: see tracing/feature.ts.
+  const list: TextMapPropagator[] = buildPropagators(config);
   list.push(...extra);
   return new CompositePropagator({ propagators: list });
 }
