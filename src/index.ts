@@ -7,3 +7,4 @@ export { EndpointServer } from './endpoint/EndpointServer.ts';
 export type { Route, RouteResponse, RouteHandler } from './endpoint/EndpointServer.ts';
 export { setReady } from './health/feature.ts';
 export { PACKAGE_VERSION } from './version.ts';
+export * from './logging/index.ts';
