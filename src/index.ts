@@ -8,3 +8,4 @@ export type { Route, RouteResponse, RouteHandler } from './endpoint/EndpointServ
 export { setReady } from './health/feature.ts';
 export { PACKAGE_VERSION } from './version.ts';
 export * from './logging/index.ts';
+export * from './metrics/index.ts';
