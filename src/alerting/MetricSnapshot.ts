@@ -19,6 +19,8 @@ export interface Sample {
 export interface MetricSnapshot {
   time: number;
   series: Map<string, Sample[]>;
+  /** The collection failed: the snapshot says nothing (not "every series is gone"). */
+  failed?: boolean;
 }
 
 /** Something that yields a fresh snapshot (the SDK reader, or a test double). */
@@ -113,7 +115,7 @@ export class SdkMetricSource implements MetricSource {
         this.warned = true;
         diag.warn(`@wundr/otel: health/alerting cannot read metric data: ${(err as Error).message}`);
       }
-      return { time: Date.now(), series: new Map() };
+      return { time: Date.now(), series: new Map(), failed: true };
     }
   }
 }
