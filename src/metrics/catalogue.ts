@@ -34,6 +34,7 @@ export type MetricArea =
   | 'plugin'
   | 'requestSummary'
   | 'orchestrator'
+  | 'alerting'
   | 'self';
 
 /**
@@ -67,12 +68,23 @@ export interface MetricDef {
   readonly values?: Readonly<Record<string, readonly string[]>>;
   /** The old code's metric type where it differs from `kind` (Summary, Gauge for a counter). */
   readonly legacyType?: 'summary' | 'gauge';
-  /** Produced by: `cells` (typed API), `system` (observable, read at collection), `prom-client` (bridged). */
-  readonly via: 'cells' | 'system' | 'prom-client';
+  /**
+   * Produced by: `cells` (typed API), `system` (observable, read at
+   * collection), `prom-client` (bridged), `feature` (another part of the
+   * package records it with its own instrument, named and described from
+   * this entry).
+   */
+  readonly via: 'cells' | 'system' | 'prom-client' | 'feature';
   /** Only on some platforms (Linux /proc). */
   readonly platform?: 'linux';
   /** Why the entry is the way it is, when not obvious. */
   readonly note?: string;
+  /**
+   * A `promtool check metrics` lint finding this name triggers and why it is
+   * kept (the name is fixed by the seed or the old code). The golden test
+   * accepts exactly these findings and no others.
+   */
+  readonly lint?: string;
 }
 
 /** The value a label takes once its key is past its cap or outside its allow-list. */
@@ -109,6 +121,8 @@ export const LABEL_CAPS: Readonly<Record<string, number>> = {
   to_orchestrator: 100,
   metric: 200,
   label: 100,
+  alertname: 200,
+  severity: 3,
 };
 
 /** Cap for a label key not in {@link LABEL_CAPS}. */
@@ -173,7 +187,7 @@ export const CATALOGUE: readonly MetricDef[] = Object.freeze([
   def({ name: 'wundr_session_iterations_total', kind: 'counter', unit: '{iteration}', help: 'Total conversation loop iterations', labels: [O], area: 'session', field: 'iterations', source: 'seed' }),
 
   // --- memory ----------------------------------------------------------------
-  def({ name: 'wundr_memory_entries_total', kind: 'gauge', unit: '{entry}', help: 'Number of entries in each memory tier', labels: ['tier', O], area: 'memory', field: 'entries', source: 'seed', note: 'A gauge despite the _total suffix (seed and old code agree); the exporter leaves gauge names as they are.' }),
+  def({ name: 'wundr_memory_entries_total', kind: 'gauge', unit: '{entry}', help: 'Number of entries in each memory tier', labels: ['tier', O], area: 'memory', field: 'entries', source: 'seed', note: 'A gauge despite the _total suffix (seed and old code agree); the OTel instrument is named with the suffix, and the exporter leaves gauge names as they are.', lint: 'non-counter metrics should not have "_total" suffix' }),
   def({ name: 'wundr_memory_searches_total', kind: 'counter', unit: '{search}', help: 'Total memory search operations', labels: ['tier', O], area: 'memory', field: 'searches', source: 'seed' }),
   def({ name: 'wundr_memory_search_latency_seconds', kind: 'histogram', unit: 's', help: 'Memory search latency in seconds', labels: ['tier'], buckets: BUCKETS.B4, area: 'memory', field: 'searchLatency', source: 'seed' }),
   def({ name: 'wundr_memory_cache_hits_total', kind: 'counter', unit: '{hit}', help: 'Total memory cache hits', labels: ['tier'], area: 'memory', field: 'cacheHits', source: 'seed' }),
@@ -237,8 +251,11 @@ export const CATALOGUE: readonly MetricDef[] = Object.freeze([
   def({ name: 'wundr_plugin_load_duration_seconds', kind: 'histogram', unit: 's', help: 'Plugin load/initialization duration in seconds', labels: ['plugin_name'], buckets: BUCKETS.B11, area: 'plugin', field: 'loadDuration', source: 'later' }),
 
   // --- later: the old Summaries, as histograms -------------------------------------------
-  def({ name: 'wundr_request_duration_summary_seconds', kind: 'histogram', unit: 's', help: 'Request duration summary with quantiles', labels: ['method', 'endpoint'], buckets: BUCKETS.B10, area: 'requestSummary', field: 'requestDuration', source: 'later', legacyType: 'summary', note: 'Old: Summary (quantiles .5/.9/.95/.99 over 10 min). OTel has no Summary: served as a histogram (B10 buckets); quantiles come from histogram_quantile() over rate(_bucket), aggregatable across instances.' }),
-  def({ name: 'wundr_token_usage_summary', kind: 'histogram', unit: '{token}', help: 'Token usage summary with quantiles', labels: ['provider', 'model'], buckets: BUCKETS.TOKENS, area: 'requestSummary', field: 'tokenUsageSummary', source: 'later', legacyType: 'summary', note: 'Old: Summary. Served as a histogram with ×4 token buckets; quantiles via histogram_quantile().' }),
+  def({ name: 'wundr_request_duration_summary_seconds', kind: 'histogram', unit: 's', help: 'Request duration summary with quantiles', labels: ['method', 'endpoint'], buckets: BUCKETS.B10, area: 'requestSummary', field: 'requestDuration', source: 'later', legacyType: 'summary', note: 'Old: Summary (quantiles .5/.9/.95/.99 over 10 min). OTel has no Summary: served as a histogram (B10 buckets); quantiles come from histogram_quantile() over rate(_bucket), aggregatable across instances.', lint: "metric name should not include type 'summary'" }),
+  def({ name: 'wundr_token_usage_summary', kind: 'histogram', unit: '{token}', help: 'Token usage summary with quantiles', labels: ['provider', 'model'], buckets: BUCKETS.TOKENS, area: 'requestSummary', field: 'tokenUsageSummary', source: 'later', legacyType: 'summary', note: 'Old: Summary. Served as a histogram with ×4 token buckets; quantiles via histogram_quantile().', lint: "metric name should not include type 'summary'" }),
+
+  // --- other parts of the package ---------------------------------------------------------
+  def({ name: 'wundr_alerts_firing', kind: 'gauge', unit: '{alert}', help: 'Alerts currently firing in the in-process evaluator, by rule and severity', labels: ['alertname', 'severity'], values: { severity: ['info', 'warning', 'critical'] }, area: 'alerting', field: 'firing', source: 'self', via: 'feature', note: 'Observable gauge of the alerting part (src/alerting); reported only while alert rules are loaded.' }),
 
   // --- the package's own ----------------------------------------------------------------
   def({ name: 'wundr_metrics_label_overflow_total', kind: 'counter', unit: '{recording}', help: 'Recordings whose label value was folded into "other" because the label reached its cap of distinct values', labels: ['metric', 'label'], area: 'self', field: 'labelOverflow', source: 'self' }),

@@ -54,8 +54,10 @@ export function catalogueMarkdown(): string {
           ? 'prom-client (bridged)'
           : d.via === 'system'
             ? `\`${d.otelName}\` (${d.kind === 'histogram' ? 'histogram' : d.kind === 'counter' ? 'observable counter' : 'observable gauge'})`
-            : `\`${d.otelName}\``;
-      const api = d.area === 'orchestrator' ? `daemonMetrics.${d.field}` : d.area === 'self' ? '–' : `${d.area === 'ws' ? 'wsMetrics' : d.area === 'model' ? 'modelMetrics' : `${d.area}Metrics`}.${d.field}`;
+            : d.via === 'feature'
+              ? `\`${d.otelName}\` (recorded by src/${d.area})`
+              : `\`${d.otelName}\``;
+      const api = d.area === 'orchestrator' ? `daemonMetrics.${d.field}` : d.area === 'self' || d.via === 'feature' ? '–' : `${d.area === 'ws' ? 'wsMetrics' : d.area === 'model' ? 'modelMetrics' : `${d.area}Metrics`}.${d.field}`;
       out.push(
         `| \`${d.name}\` | ${type} | ${otel} | \`${d.unit}\` | ${labelsCell(d)} | ${cell(bucketName(d.buckets))} | ${cell(d.help)} | \`${api}\` | ${cell([d.platform ? `Linux only.` : '', d.note ?? ''].filter(Boolean).join(' '))} |`,
       );
