@@ -25,7 +25,7 @@ export interface AlertEvaluatorOptions {
   maxResolved?: number;
   /** Log action output; default a StructuredLogger('alerting'). */
   logger?: AlertLogger;
-  /** Meter for the firing-alerts gauge (metric action); default the global meter provider's. */
+  /** Meter for the firing-alerts gauge (metric action); default: the global meter provider's, taken at start(). */
   meter?: Meter;
   /** Clock (ms); tests step it. Default Date.now. */
   now?: () => number;
@@ -85,7 +85,7 @@ export class AlertEvaluator extends EventEmitter {
   private running: Promise<void> | undefined;
   private readonly extraActions: AlertAction[] = [];
   private logger: AlertLogger | undefined;
-  private readonly meter: Meter | undefined;
+  private meter: Meter | undefined;
   private gaugeRegistered = false;
   readonly webhooks = new WebhookSender();
   readonly now: () => number;
@@ -133,10 +133,19 @@ export class AlertEvaluator extends EventEmitter {
     this.source = source;
   }
 
+  /** The meter the firing-alerts gauge is created on (once; later calls are ignored). */
+  setMeter(meter: Meter): void {
+    if (this.gaugeRegistered) return;
+    this.meter = meter;
+    this.ensureGauge();
+  }
+
   /** Starts periodic evaluation (unref()ed timer). */
   start(intervalSeconds = this.intervalSeconds): void {
     this.stop();
+    if (!(intervalSeconds > 0)) throw new TypeError(`@wundr/otel: alert evaluation interval must be > 0 seconds, got ${String(intervalSeconds)}`);
     this.intervalSeconds = intervalSeconds;
+    if (!this.meter) this.setMeter(metrics.getMeter('@wundr/otel/alerting'));
     this.timer = setInterval(() => void this.evaluate(), intervalSeconds * 1000);
     this.timer.unref();
   }
@@ -315,11 +324,10 @@ export class AlertEvaluator extends EventEmitter {
 
   /** The firing-alerts gauge: one series per rule with a metric action (0 when quiet). */
   private ensureGauge(): void {
-    if (this.gaugeRegistered) return;
+    if (this.gaugeRegistered || !this.meter) return;
     if (![...this.states.values()].some((s) => this.hasMetricAction(s.rule))) return;
     this.gaugeRegistered = true;
-    const meter = this.meter ?? metrics.getMeter('@wundr/otel/alerting');
-    const g = meter.createObservableGauge(ALERTS_FIRING_METRIC, { description: 'Alerts currently firing in the in-process evaluator, by rule and severity', unit: '{alert}' });
+    const g = this.meter.createObservableGauge(ALERTS_FIRING_METRIC, { description: 'Alerts currently firing in the in-process evaluator, by rule and severity', unit: '{alert}' });
     g.addCallback((r: ObservableResult) => {
       for (const s of this.states.values()) {
         if (!this.hasMetricAction(s.rule)) continue;

@@ -1,0 +1,78 @@
+/**
+ * Health and alerting on the real SDK: the same numbers /metrics serves feed
+ * /health's metrics block and the in-process evaluator (one truth).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig } from '../../src/config.ts';
+import { startSdk } from '../../src/sdk.ts';
+import { queueMetrics, agentMetrics } from '../../src/metrics/index.ts';
+import { getAlertEvaluator } from '../../src/alerting/feature.ts';
+import { getHealthChecker, setReady } from '../../src/health/feature.ts';
+import { freePort } from '../support/child.ts';
+import type { Alert } from '../../src/alerting/types.ts';
+
+test('SDK: queue depth drives /health queuedTasks, the evaluator, /alerts and the firing gauge on /metrics', async (t) => {
+  const port = await freePort();
+  const { config } = loadConfig({
+    METRICS_HOST: '127.0.0.1',
+    METRICS_PORT: String(port),
+    OTEL_TRACES_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+    ALERTING_EVALUATION_INTERVAL: '3600',
+    HEALTH_CHECK_TIMEOUT: '200',
+  });
+  const sdk = startSdk(config, { httpInstrumentation: false });
+  t.after(() => sdk.shutdown(3000));
+  await sdk.ready;
+  const base = `http://127.0.0.1:${port}`;
+
+  queueMetrics.depth.set({ queue_name: 'tasks' }, 150);
+  queueMetrics.depth.set({ queue_name: 'tools' }, 7);
+  agentMetrics.running.set({ orchestrator_id: 'o1', session_type: 'claude-code' }, 4);
+
+  getHealthChecker().configure({ cacheMs: 0 });
+  const health = (await (await fetch(`${base}/health`)).json()) as { metrics: Record<string, number>; status: string };
+  assert.equal(health.metrics.queuedTasks, 157, 'sum of wundr_queue_depth');
+  assert.equal(health.metrics.activeSessions, 4, 'wundr_agent_running');
+  assert.ok(health.metrics.memoryUsageMB > 1);
+  assert.equal(health.status, 'healthy');
+
+  assert.equal((await fetch(`${base}/ready`)).status, 503);
+  setReady(true);
+  assert.equal((await fetch(`${base}/ready`)).status, 200);
+
+  const ev = getAlertEvaluator();
+  ev.addRule({
+    name: 'QueueBacklogNow',
+    description: 'Queue depth exceeds 100 (no hold time)',
+    metric: 'wundr_queue_depth',
+    expr: { kind: 'value', by: ['queue_name'] },
+    condition: 'gt',
+    threshold: 100,
+    duration: 0,
+    severity: 'critical',
+    actions: [{ type: 'metric', config: {} }, { type: 'event', config: {} }],
+  });
+  const fired: Alert[] = [];
+  ev.on('firing', (a: Alert) => fired.push(a));
+  await ev.evaluate();
+  assert.deepEqual(fired.map((a) => [a.rule, a.labels.queue_name]), [['QueueBacklogNow', 'tasks']]);
+
+  const alerts = (await (await fetch(`${base}/alerts`)).json()) as { enabled: boolean; activeAlerts: Alert[]; thresholds: { name: string; expr: string }[] };
+  assert.equal(alerts.enabled, true);
+  const states = Object.fromEntries(alerts.activeAlerts.map((a) => [a.rule, a.state]));
+  assert.equal(states.QueueBacklogNow, 'firing');
+  assert.equal(states.QueueBacklog, 'pending', 'the default rule holds for 5m before firing');
+  assert.equal(alerts.thresholds.length, 9);
+
+  const text = await (await fetch(`${base}/metrics`)).text();
+  assert.match(text, /wundr_alerts_firing\{alertname="QueueBacklogNow",severity="critical"\} 1/);
+  assert.match(text, /wundr_alerts_firing\{alertname="QueueBacklog",severity="warning"\} 0/);
+
+  queueMetrics.depth.set({ queue_name: 'tasks' }, 2);
+  await ev.evaluate();
+  assert.equal(ev.getResolvedAlerts()[0]?.rule, 'QueueBacklogNow');
+  const after = await (await fetch(`${base}/metrics`)).text();
+  assert.match(after, /wundr_alerts_firing\{alertname="QueueBacklogNow",severity="critical"\} 0/);
+});
