@@ -9,3 +9,5 @@ export { setReady } from './health/feature.ts';
 export { PACKAGE_VERSION } from './version.ts';
 export * from './logging/index.ts';
 export * from './metrics/index.ts';
+export * from './health/index.ts';
+export * from './alerting/index.ts';

@@ -3,6 +3,7 @@ import { metricSourceFor } from '../alerting/MetricSnapshot.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { HealthChecker } from './HealthChecker.ts';
 import { healthRoutes } from './routes.ts';
+import { getLogLevelRegistry } from '../logging/LogLevelRegistry.ts';
 import { adaptLogLevelRegistry, logLevelRoutes, type LogLevelControl } from './logLevelRoutes.ts';
 
 let checker: HealthChecker | undefined;
@@ -23,17 +24,13 @@ export function setReady(value: boolean): void {
   getHealthChecker().setReady(value);
 }
 
-/** The logging part's level registry, looked up when a request needs it (never at import). */
+/** The logging part's level registry (per-component levels, changeable at run time). */
 function logLevelControl(): LogLevelControl | undefined {
-  for (const id of ['../logging/LogLevelRegistry', '../logging/registry', '../logging/index']) {
-    try {
-      const mod = require(id) as { getLogLevelRegistry?: () => unknown };
-      if (typeof mod.getLogLevelRegistry === 'function') return adaptLogLevelRegistry(mod.getLogLevelRegistry());
-    } catch {
-      // try the next place
-    }
+  try {
+    return adaptLogLevelRegistry(getLogLevelRegistry());
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 /**
