@@ -24,6 +24,7 @@ const BUSY_RETRY_MS = 10;
 const EXIT_BUDGET_MS = 1000;
 /** Largest single write (a pipe takes 64 KiB at a time anyway). */
 const MAX_WRITE_BYTES = 1024 * 1024;
+const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * An asynchronous, bounded line writer for a file descriptor (stdout by
@@ -50,6 +51,18 @@ export class LineWriter {
   constructor(fd = 1, options: LineWriterOptions = {}) {
     this.fd = fd;
     this.max = options.maxBufferedChars ?? 8 * 1024 * 1024;
+    if (fd === 1 || fd === 2) {
+      // Node opens a stdio pipe or socket in non-blocking mode when the
+      // stream is first touched (console.log does it too). Without that, a
+      // stalled reader would park a thread-pool thread in write(2) forever
+      // and the exit flush would block the process; with it, writes get
+      // EAGAIN and are retried (bounded at exit).
+      try {
+        void (fd === 1 ? process.stdout : process.stderr);
+      } catch {
+        // No stdio stream (a detached process): the fd is used as is.
+      }
+    }
     if (options.flushOnExit !== false) {
       this.exitHook = () => this.flushSync();
       process.on('exit', this.exitHook);
@@ -103,11 +116,13 @@ export class LineWriter {
         off += fs.writeSync(this.fd, chunk, off, chunk.length - off);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EAGAIN' && Date.now() < deadline) {
-          // A non-blocking pipe is full: wait a little for the reader.
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+          // A non-blocking pipe is full: give the reader a moment, within the exit budget.
+          Atomics.wait(SLEEP, 0, 0, 1);
           continue;
         }
+        this.pending = chunk.subarray(off);
         this.fail(err);
+        break;
       }
     }
     this.stats.bufferedChars = 0;
