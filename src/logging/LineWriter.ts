@@ -82,10 +82,24 @@ export class LineWriter {
     return true;
   }
 
-  /** Resolves when everything written so far has reached the destination (or was dropped). */
-  flush(): Promise<void> {
-    if (!this.writing && this.buf === '' && this.pending === undefined) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+  /**
+   * Resolves true when everything written so far has reached the destination
+   * (or was dropped), false when `timeoutMs` passed first (a stalled reader).
+   */
+  flush(timeoutMs = 10000): Promise<boolean> {
+    if (!this.writing && this.buf === '' && this.pending === undefined) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== done);
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.waiters.push(done);
+    });
   }
 
   /**

@@ -23,7 +23,7 @@ export function loggingFeature(): Feature {
     start() {
       refreshOtelLogger();
     },
-    forceFlush: flushLogs,
-    shutdown: flushLogs,
+    forceFlush: () => flushLogs(),
+    shutdown: () => flushLogs(),
   };
 }

@@ -1,7 +1,7 @@
 // The logging area's public surface (re-exported from the package root).
 export { StructuredLogger, Logger, createLogger, createChildLogger } from './StructuredLogger.ts';
 export type { LogContext, StructuredLoggerConfig } from './StructuredLogger.ts';
-export { LogLevel, StructuredLogLevel } from './levels.ts';
+export { LogLevel, StructuredLogLevel, isLogLevelName } from './levels.ts';
 export { LogLevelRegistry, getLogLevelRegistry } from './LogLevelRegistry.ts';
 export type { LogLevelSnapshot } from './LogLevelRegistry.ts';
 export type { LogEntry } from './format.ts';

@@ -202,10 +202,13 @@ export function getLoggingStats(): LoggingStats {
   };
 }
 
-/** Resolves when every line logged so far has been written (stdout and a custom writer's flush). */
-export async function flushLogs(): Promise<void> {
+/**
+ * Resolves when every line logged so far has been written to stdout (and a
+ * custom writer's flush resolved), or after `timeoutMs` with a stalled reader.
+ */
+export async function flushLogs(timeoutMs = 10000): Promise<void> {
   const w = settings?.writer;
-  await Promise.allSettled([lineWriter?.flush(), w?.flush?.()]);
+  await Promise.allSettled([lineWriter?.flush(timeoutMs), w?.flush?.()]);
 }
 
 /** Writes what is buffered synchronously (before a deliberate process.exit, say). */
