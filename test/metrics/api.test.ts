@@ -1,0 +1,238 @@
+/**
+ * The recording API: prom-client call shapes on the wundr_ families, the old
+ * helpers' semantics, the legacy orchestrator_ API (MetricsRegistry,
+ * MetricsCollector), histogram binding, and the disabled switch. Values are
+ * read back through the same MetricProducer the SDK's readers use.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { MeterProvider, MetricReader, DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
+import { register } from 'prom-client';
+import { CatalogueProducer } from '../../src/metrics/CatalogueProducer.ts';
+import { HistogramFamily, runtime } from '../../src/metrics/instruments.ts';
+import { catalogueViews } from '../../src/metrics/feature.ts';
+import * as wm from '../../src/metrics/wundrMetrics.ts';
+import {
+  MetricsRegistry,
+  daemonMetrics,
+  metricsRegistry,
+  recordToolInvocation,
+  recordTokensUsed,
+} from '../../src/metrics/daemonMetrics.ts';
+import { MetricsCollector, createMetricsCollector } from '../../src/metrics/MetricsCollector.ts';
+
+class TestReader extends MetricReader {
+  protected async onForceFlush(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {}
+}
+
+const producer = new CatalogueProducer(() => wm.wundrFamilies().values());
+function point(name: string, attrs: Record<string, string> = {}): number | undefined {
+  const m = producer.collectSync().scopeMetrics[0].metrics.find((x) => x.descriptor.name === name);
+  const p = m?.dataPoints.find((d) => Object.entries(attrs).every(([k, v]) => d.attributes[k] === v));
+  return p?.value as number | undefined;
+}
+
+const reader = new TestReader();
+const mp = new MeterProvider({ readers: [reader], views: catalogueViews() });
+after(() => mp.shutdown());
+
+function bind(): void {
+  const meter = mp.getMeter('@wundr/otel');
+  for (const f of wm.wundrFamilies().values()) {
+    if (f instanceof HistogramFamily) f.instrument = meter.createHistogram(f.def.otelName, { description: f.def.help, unit: f.def.unit });
+  }
+}
+
+async function histogram(name: string): Promise<MetricData | undefined> {
+  const { resourceMetrics } = await reader.collect();
+  return resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === name);
+}
+
+test('counter call shapes: inc(), inc(v), inc(labels), inc(labels, v), labels(...) handles', () => {
+  wm.resetWundrMetrics();
+  const c = wm.agentMetrics.spawned;
+  const l = { orchestrator_id: 'o1', session_type: 'claude-code' };
+  c.inc(l);
+  c.inc(l, 4);
+  c.labels('o1', 'claude-code').inc();
+  c.labels(l).inc(2);
+  assert.equal(point('wundr_agent_spawned', l), 8);
+  c.inc(l, -3); // ignored, never thrown
+  assert.equal(c.get(l), 8);
+  wm.toolMetrics.queueDepth.set(7);
+  wm.toolMetrics.queueDepth.inc();
+  wm.toolMetrics.queueDepth.dec(3);
+  assert.equal(point('wundr_tool_queue_depth'), 5);
+  const g = wm.memoryMetrics.bytes.labels('hot');
+  g.set(100);
+  g.dec(1);
+  assert.equal(point('wundr_memory_bytes', { tier: 'hot' }), 99);
+});
+
+test('label-less families report 0 before any recording; labelled ones report nothing', () => {
+  wm.resetWundrMetrics();
+  assert.equal(point('wundr_ws_connections_active'), 0);
+  assert.equal(point('wundr_agent_running'), undefined);
+});
+
+test('unknown label keys are ignored, missing ones are empty; values are stringified', () => {
+  wm.resetWundrMetrics();
+  wm.queueMetrics.enqueued.inc({ queue_name: 7, bogus: 'x' } as never);
+  wm.queueMetrics.dropped.inc({ queue_name: 'q' });
+  assert.equal(point('wundr_queue_enqueued', { queue_name: '7' }), 1);
+  assert.equal(point('wundr_queue_dropped', { queue_name: 'q', reason: '' }), 1);
+});
+
+test('allow-listed labels fold unknown values into other and count the overflow', () => {
+  wm.resetWundrMetrics();
+  wm.toolMetrics.executionTotal.inc({ tool_name: 't', status: 'exploded' as never });
+  assert.equal(point('wundr_tool_execution', { tool_name: 't', status: 'other' }), 1);
+  assert.ok((point('wundr_metrics_label_overflow', { metric: 'wundr_tool_execution_total', label: 'status' }) ?? 0) >= 1);
+});
+
+test('the series cap folds new combinations into one all-other series', () => {
+  wm.resetWundrMetrics();
+  // 100 providers x 100 models would be 10,000 series; the cap is 2,000.
+  for (let p = 0; p < 30; p++) for (let m = 0; m < 100; m++) wm.modelMetrics.requests.inc({ provider: `p${p}`, model: `m${m}` });
+  assert.equal(wm.modelMetrics.requests.cells.size, 2001);
+  assert.equal(point('wundr_model_requests', { provider: 'other', model: 'other' }), 3000 - 2000);
+});
+
+test('histograms drop observations until bound, then record with the catalogue buckets', async () => {
+  wm.resetWundrMetrics();
+  wm.recordToolExecution('early', 'success', 0.3);
+  bind();
+  wm.recordToolExecution('grep', 'success', 0.3);
+  const end = wm.toolMetrics.executionDuration.startTimer({ tool_name: 'timed' });
+  const s = end({ status: 'timeout' });
+  assert.ok(s >= 0 && s < 1);
+  wm.toolMetrics.executionDuration.labels('bound', 'error').observe(12);
+  const h = await histogram('wundr_tool_execution_duration_seconds');
+  assert.ok(h && h.dataPointType === DataPointType.HISTOGRAM);
+  const byTool = new Map(h.dataPoints.map((d) => [d.attributes.tool_name, d]));
+  assert.equal(byTool.has('early'), false);
+  assert.equal(byTool.get('grep')!.value.count, 1);
+  assert.equal(byTool.get('timed')!.attributes.status, 'timeout');
+  assert.equal(byTool.get('bound')!.value.sum, 12);
+  assert.deepEqual(byTool.get('grep')!.value.buckets.boundaries, [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60]);
+});
+
+test('the old helpers record what they did before', () => {
+  wm.resetWundrMetrics();
+  wm.recordAgentSpawned('o', 'ruflo');
+  wm.recordAgentSpawned('o', 'ruflo');
+  wm.recordAgentCompleted('o', 'ruflo');
+  wm.recordAgentFailed('o', 'ruflo', 'oom', 3);
+  assert.equal(point('wundr_agent_spawned', { orchestrator_id: 'o' }), 2);
+  assert.equal(point('wundr_agent_running', { orchestrator_id: 'o' }), 0);
+  assert.equal(point('wundr_agent_completed', { exit_reason: 'success' }), 1);
+  assert.equal(point('wundr_agent_failed', { error_type: 'oom' }), 1);
+
+  wm.recordModelRequest({ provider: 'a', model: 'c', durationSeconds: 2, promptTokens: 10, completionTokens: 5, costDollars: 0.25, error: 'rate_limited' });
+  assert.equal(point('wundr_model_requests', { provider: 'a', model: 'c' }), 1);
+  assert.equal(point('wundr_model_request_tokens', { token_type: 'prompt' }), 10);
+  assert.equal(point('wundr_model_request_tokens', { token_type: 'completion' }), 5);
+  assert.equal(point('wundr_model_cost_dollars', { provider: 'a' }), 0.25);
+  assert.equal(point('wundr_model_errors', { error_type: 'rate_limited' }), 1);
+  assert.equal(point('wundr_model_rate_limited', { provider: 'a' }), 1);
+
+  wm.recordWsConnection();
+  wm.recordWsConnection('jwt');
+  wm.recordWsDisconnection();
+  wm.recordWsMessageReceived('chat', 100);
+  wm.recordWsMessageSent('chat');
+  assert.equal(point('wundr_ws_connections_active'), 1);
+  assert.equal(point('wundr_ws_connections', { auth_method: 'none' }), 1);
+  assert.equal(point('wundr_ws_messages_received', { message_type: 'chat' }), 1);
+  assert.equal(point('wundr_ws_messages_sent', { message_type: 'chat' }), 1);
+
+  wm.recordMemoryOperation({ operation: 'search', tier: 'hot', orchestratorId: 'o', cacheHit: true, durationSeconds: 0.001 });
+  wm.recordMemoryOperation({ operation: 'search', tier: 'hot', cacheHit: false });
+  wm.recordMemoryOperation({ operation: 'store', tier: 'hot' });
+  wm.recordMemoryOperation({ operation: 'compact', tier: 'cold' });
+  assert.equal(point('wundr_memory_searches', { tier: 'hot', orchestrator_id: 'o' }), 1);
+  assert.equal(point('wundr_memory_searches', { tier: 'hot', orchestrator_id: '' }), 1);
+  assert.equal(point('wundr_memory_cache_hits', { tier: 'hot' }), 1);
+  assert.equal(point('wundr_memory_cache_misses', { tier: 'hot' }), 1);
+  assert.equal(point('wundr_memory_compaction', { tier: 'cold', strategy: 'summarize-and-archive' }), 1);
+
+  wm.recordChannelMessageSent('slack');
+  wm.recordChannelMessageReceived('slack', 'dm');
+  wm.recordChannelError('slack', 'auth');
+  wm.recordPluginError('p', 'onLoad', 'boom');
+  assert.equal(point('wundr_channel_messages_sent', { channel: 'slack', message_type: 'default' }), 1);
+  assert.equal(point('wundr_channel_messages_received', { message_type: 'dm' }), 1);
+  assert.equal(point('wundr_channel_errors', { error_type: 'auth' }), 1);
+  assert.equal(point('wundr_plugin_errors', { hook: 'onLoad' }), 1);
+});
+
+test('disabled: every recorder returns at once', () => {
+  wm.resetWundrMetrics();
+  runtime.enabled = false;
+  try {
+    wm.recordAgentSpawned('o', 'x');
+    wm.toolMetrics.queueDepth.set(9);
+    wm.agentMetrics.spawned.labels('o', 'y').inc();
+    assert.equal(wm.agentMetrics.spawned.cells.size, 1); // only the handle's cell
+    assert.equal(point('wundr_agent_spawned', { session_type: 'y' }), 0);
+    assert.equal(point('wundr_tool_queue_depth'), 0);
+  } finally {
+    runtime.enabled = true;
+  }
+});
+
+test('legacy: MetricsRegistry over the default registry, helpers guarded', async () => {
+  assert.ok(metricsRegistry instanceof MetricsRegistry);
+  metricsRegistry.register();
+  recordTokensUsed({ orchestrator_id: 'o', model: 'm' }, 7);
+  assert.match(await metricsRegistry.collect(), /orchestrator_tokens_used_total\{orchestrator_id="o",model="m"\} 7/);
+  assert.equal(metricsRegistry.getMetric('tokensUsed'), daemonMetrics.tokensUsed);
+  assert.equal(metricsRegistry.getRegistry(), register);
+  for (let i = 0; i < 300; i++) recordToolInvocation({ orchestrator_id: 'o', tool_name: `t${i}`, status: 'success' });
+  const { values } = await daemonMetrics.toolInvocations.get();
+  assert.equal(values.length, 201);
+  metricsRegistry.reset();
+  assert.equal((await daemonMetrics.tokensUsed.get()).values.length, 0);
+});
+
+test('legacy: MetricsCollector batches, flushes at maxBatchSize, and aggregates', async () => {
+  metricsRegistry.reset();
+  const c = createMetricsCollector(metricsRegistry, { maxBatchSize: 3, batchFlushInterval: 60_000 });
+  assert.ok(c instanceof MetricsCollector);
+  c.recordTokenUsage('o', 'm', 10);
+  c.recordSessionStart('o', 'claude-code');
+  assert.equal((await daemonMetrics.tokensUsed.get()).values.length, 0, 'queued, not written');
+  c.recordMessageLatency('o', 250); // third write: flush
+  assert.equal((await c.getAggregatedStats('o')).totalTokens, 10);
+  c.recordToolInvocation('o', 'grep', 'success');
+  c.recordToolInvocation('o', 'grep', 'timeout');
+  c.recordDelegation('o', 'p', 'success');
+  c.recordError('o', 'x');
+  c.updateNodeLoad('n', 0.5);
+  c.updateBudgetUtilization('o', 'daily', 95);
+  await assert.rejects(c.withMetrics(() => Promise.reject(new Error('no')), { orchestrator_id: 'o' }), /no/);
+  assert.equal(await c.withMetrics(() => 42, { orchestrator_id: 'o' }), 42);
+  c.close();
+  const s = await c.getAggregatedStats('o', '1h');
+  assert.equal(s.timeRange, '1h');
+  assert.equal(s.totalSessions, 1);
+  assert.equal(s.toolInvocations, 2);
+  assert.equal(s.successfulToolCalls, 1);
+  assert.equal(s.failedToolCalls, 1);
+  assert.equal(s.errorRate, 0.5);
+  assert.equal(s.delegations, 1);
+  assert.ok(s.avgLatency > 0);
+  const errors = await daemonMetrics.errorCount.get();
+  assert.ok(errors.values.some((v) => v.labels.error_type === 'function_execution_error'));
+  const t = c.startTimer();
+  assert.ok(t() >= 0);
+});
+
+test('legacy: unbatched collector writes at once', async () => {
+  metricsRegistry.reset();
+  const c = new MetricsCollector(metricsRegistry, { enableBatching: false });
+  c.recordTokenUsage('u', 'm', 3);
+  assert.equal((await c.getAggregatedStats('u')).totalTokens, 3);
+  c.close();
+});

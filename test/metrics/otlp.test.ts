@@ -1,0 +1,54 @@
+/**
+ * With OTEL_METRICS_EXPORTER=prometheus,otlp the same catalogue cells,
+ * histograms, system metrics and bridged orchestrator_ metrics reach a real
+ * OTLP/HTTP receiver (protobuf) through the periodic reader.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig } from '../../src/config.ts';
+import { startSdk, type WundrSdk } from '../../src/sdk.ts';
+import { recordTokensUsed } from '../../src/metrics/daemonMetrics.ts';
+import { recordAgentSpawned, recordToolExecution } from '../../src/metrics/wundrMetrics.ts';
+import { startOtlpReceiver, type OtlpReceiver } from '../support/otlpReceiver.ts';
+
+let sdk: WundrSdk | undefined;
+let receiver: OtlpReceiver | undefined;
+after(async () => {
+  await sdk?.shutdown();
+  await receiver?.close();
+});
+
+test('catalogue, system and bridged metrics are shipped over OTLP', async () => {
+  receiver = await startOtlpReceiver();
+  const { config } = loadConfig({
+    METRICS_PORT: '0',
+    METRICS_HOST: '127.0.0.1',
+    OTEL_METRICS_EXPORTER: 'prometheus,otlp',
+    OTEL_METRIC_EXPORT_INTERVAL: '200',
+    OTEL_METRIC_EXPORT_TIMEOUT: '200',
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_TRACES_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+  });
+  sdk = startSdk(config, { httpInstrumentation: false });
+  recordAgentSpawned('o1', 'claude-code');
+  recordToolExecution('grep', 'success', 0.2);
+  recordTokensUsed({ orchestrator_id: 'o1', model: 'm' }, 11);
+  const has = (name: string) => receiver!.metrics().some((m) => m.name === name);
+  await receiver.waitFor(
+    () => ['wundr_agent_spawned', 'wundr_tool_execution_duration_seconds', 'orchestrator_tokens_used_total', 'wundr_process_memory_heap_bytes'].every(has),
+    10_000,
+    'metrics over OTLP',
+  );
+  const spawned = receiver.metrics().find((m) => m.name === 'wundr_agent_spawned')!;
+  assert.equal(spawned.kind, 'sum');
+  assert.deepEqual(spawned.dataPoints[0].attributes, { orchestrator_id: 'o1', session_type: 'claude-code' });
+  assert.equal(spawned.dataPoints[0].value, 1);
+  assert.equal(spawned.description, 'Total number of agents spawned');
+  const tokens = receiver.metrics().find((m) => m.name === 'orchestrator_tokens_used_total')!;
+  assert.equal(tokens.dataPoints.find((p) => p.attributes.model === 'm')?.value, 11);
+  const hist = receiver.metrics().find((m) => m.name === 'wundr_tool_execution_duration_seconds')!;
+  assert.equal(hist.kind, 'histogram');
+  assert.deepEqual(hist.dataPoints[0].explicitBounds, [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60]);
+  assert.equal(hist.unit, 's');
+});
