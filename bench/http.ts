@@ -1,0 +1,309 @@
+/**
+ * HTTP server overhead: bench/server.ts bare and under each preload, loaded
+ * by autocannon from its own process on 127.0.0.1, variants interleaved over
+ * rounds (the order rotates each round), every telemetry export going to
+ * the local sink (bench/sink.ts), whose counts show what was exported.
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { median } from './startup.ts';
+import {
+  cleanEnv,
+  cpuSeconds,
+  freePort,
+  httpGet,
+  httpPost,
+  PEERS,
+  procStatus,
+  ROOT,
+  runLoad,
+  sleep,
+  spawnNode,
+  stopChild,
+  waitForPort,
+} from './proc.ts';
+import type { SinkStats } from './sink.ts';
+
+const SERVER = path.join(ROOT, 'build', 'bench', 'server.js');
+const REGISTER = path.join(ROOT, 'build', 'src', 'register.js');
+const AUTO_REGISTER = path.join(PEERS, '@opentelemetry', 'auto-instrumentations-node', 'dist', 'register.cjs');
+const DD_INIT = path.join(PEERS, 'dd-trace', 'init.js');
+
+export interface VariantContext {
+  sinkUrl: string;
+  promPort: number;
+}
+
+export interface HttpVariant {
+  id: string;
+  name: string;
+  /** Node flags before the script (the preload). */
+  nodeArgs: string[];
+  env(ctx: VariantContext): Record<string, string>;
+  /** Why it cannot run here, or undefined. */
+  unavailable?(): string | undefined;
+  /** Where its Prometheus metrics are, when it has them. */
+  metricsPath?: string;
+  /** What the sink counts as one exported request. */
+  exports: 'otlp' | 'datadog' | 'none';
+}
+
+/** OTLP exporters as both OTel variants get them: traces and logs to the sink, metrics pulled. */
+function otelEnv(ctx: VariantContext): Record<string, string> {
+  return {
+    OTEL_SERVICE_NAME: 'bench-server',
+    OTEL_EXPORTER_OTLP_ENDPOINT: ctx.sinkUrl,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_LOGS_EXPORTER: 'otlp',
+    OTEL_METRICS_EXPORTER: 'prometheus',
+    OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+    OTEL_EXPORTER_PROMETHEUS_PORT: String(ctx.promPort),
+  };
+}
+
+const missing = (p: string) => () => (existsSync(p) ? undefined : `${path.relative(ROOT, p)} is not installed (cd bench/peers && npm ci)`);
+
+export const BASELINE: HttpVariant = { id: 'baseline', name: 'no preload (baseline)', nodeArgs: [], env: () => ({}), exports: 'none' };
+
+export const WUNDR: HttpVariant = {
+  id: 'wundr',
+  name: '@wundr/otel/register',
+  nodeArgs: ['--require', REGISTER],
+  env: (ctx) => ({
+    ...otelEnv(ctx),
+    TRACING_ENABLED: 'true',
+    TRACING_SAMPLE_RATE: '1.0',
+    METRICS_ENABLED: 'true',
+    LOG_FORMAT: 'json',
+    LOG_LEVEL: 'info',
+  }),
+  unavailable: missing(REGISTER),
+  metricsPath: '/metrics',
+  exports: 'otlp',
+};
+
+export const AUTO: HttpVariant = {
+  id: 'auto',
+  name: 'auto-instrumentations-node/register',
+  nodeArgs: ['--require', AUTO_REGISTER],
+  env: (ctx) => ({
+    ...otelEnv(ctx),
+    // The cloud detectors probe metadata addresses off this machine; keep to local ones.
+    OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process',
+  }),
+  unavailable: missing(AUTO_REGISTER),
+  metricsPath: '/metrics',
+  exports: 'otlp',
+};
+
+export const DDTRACE: HttpVariant = {
+  id: 'dd',
+  name: 'dd-trace/init',
+  nodeArgs: ['--require', DD_INIT],
+  env: (ctx) => ({
+    DD_SERVICE: 'bench-server',
+    DD_TRACE_AGENT_URL: ctx.sinkUrl,
+    DD_DOGSTATSD_HOST: '127.0.0.1',
+    DD_TRACE_STARTUP_LOGS: 'false',
+    DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
+    DD_REMOTE_CONFIGURATION_ENABLED: 'false',
+  }),
+  unavailable: missing(DD_INIT),
+  exports: 'datadog',
+};
+
+/** Extra variants for diagnosis (`--extra`): where @wundr/otel's cost goes. */
+export const WUNDR_EXTRAS: HttpVariant[] = [
+  {
+    ...WUNDR,
+    id: 'wundr-nosample',
+    name: '@wundr/otel, TRACING_SAMPLE_RATE=0',
+    env: (ctx) => ({ ...WUNDR.env(ctx), TRACING_SAMPLE_RATE: '0' }),
+  },
+  {
+    ...WUNDR,
+    id: 'wundr-json',
+    name: '@wundr/otel, OTLP http/json',
+    env: (ctx) => ({ ...WUNDR.env(ctx), OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }),
+  },
+];
+
+export const HTTP_VARIANTS: HttpVariant[] = [BASELINE, WUNDR, AUTO, DDTRACE];
+
+export interface RunSample {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** RSS right after the measured load (MiB). */
+  rssMiB: number;
+  /** Peak RSS of the server over its life (MiB). */
+  hwmMiB: number;
+  /** Server CPU (user+sys) per request served in the measured run, µs. */
+  cpuUsPerReq: number;
+  /** Requests the server answered (warm-up + measured). */
+  requests: number;
+  errors: number;
+  /** Spans (OTLP) or traces (Datadog) the sink received from this server, after its graceful stop. */
+  exported: number;
+  logRecords: number;
+  sinkRequests: number;
+  /** Non-comment lines on the variant's Prometheus endpoint after the run. */
+  series: number;
+  /** The server stopped on SIGTERM within the grace period. */
+  graceful: boolean;
+}
+
+export interface VariantResult {
+  variant: HttpVariant;
+  skipped?: string;
+  failures: string[];
+  samples: RunSample[];
+  /** Per-round ratio to the baseline's req/s in the same round. */
+  ratios: number[];
+}
+
+export interface ScenarioResult {
+  name: string;
+  workIters: number;
+  results: VariantResult[];
+}
+
+export interface HttpOptions {
+  rounds: number;
+  durationS: number;
+  warmupS: number;
+  connections: number;
+  sinkUrl: string;
+  variants: HttpVariant[];
+  log(msg: string): void;
+}
+
+async function runOne(v: HttpVariant, workIters: number, o: HttpOptions): Promise<RunSample> {
+  const [appPort, promPort] = [await freePort(), await freePort()];
+  await httpPost(`${o.sinkUrl}/__reset`);
+  const child = spawnNode([...v.nodeArgs, SERVER], cleanEnv({ PORT: String(appPort), WORK_ITERS: String(workIters), ...v.env({ sinkUrl: o.sinkUrl, promPort }) }));
+  try {
+    await waitForPort(appPort, 30_000, child.proc);
+    const url = `http://127.0.0.1:${appPort}/`;
+    const warm = await runLoad({ url, durationS: o.warmupS, connections: o.connections });
+    const pid = child.proc.pid!;
+    const cpu0 = cpuSeconds(pid);
+    const r = await runLoad({ url, durationS: o.durationS, connections: o.connections });
+    const cpu1 = cpuSeconds(pid);
+    const st = procStatus(pid);
+    let series = 0;
+    if (v.metricsPath) {
+      const text = await httpGet(`http://127.0.0.1:${promPort}${v.metricsPath}`);
+      series = text.split('\n').filter((l) => l && !l.startsWith('#')).length;
+    }
+    const graceful = await stopChild(child);
+    await sleep(200);
+    const stats = JSON.parse((await httpGet(`${o.sinkUrl}/__stats`)) || '{}') as Partial<SinkStats>;
+    return {
+      rps: r.rps,
+      p50Ms: r.p50Ms,
+      p99Ms: r.p99Ms,
+      rssMiB: st.rssMiB,
+      hwmMiB: st.hwmMiB,
+      cpuUsPerReq: ((cpu1 - cpu0) / Math.max(1, r.total)) * 1e6,
+      requests: warm.total + r.total,
+      errors: warm.errors + r.errors + warm.non2xx + r.non2xx,
+      exported: v.exports === 'datadog' ? (stats.ddTraces ?? 0) : (stats.spans ?? 0),
+      logRecords: stats.logRecords ?? 0,
+      sinkRequests: Object.values(stats.requests ?? {}).reduce((a, b) => a + b, 0),
+      series,
+      graceful,
+    };
+  } catch (err) {
+    await stopChild(child, 2000);
+    const tail = child.stderr().trim().split('\n').slice(-5).join(' | ');
+    throw new Error(`${(err as Error).message}${tail ? ` — stderr: ${tail}` : ''}`);
+  }
+}
+
+/** One scenario (a handler doing `workIters` of bench/work.ts's spin per request), every variant, interleaved rounds. */
+export async function runScenario(name: string, workIters: number, o: HttpOptions): Promise<ScenarioResult> {
+  const results: VariantResult[] = o.variants.map((variant) => ({
+    variant,
+    skipped: variant.unavailable?.(),
+    failures: [],
+    samples: [],
+    ratios: [],
+  }));
+  const live = results.filter((r) => !r.skipped);
+  for (let round = 0; round < o.rounds; round++) {
+    // Rotate the order so no variant always runs first (or right after the heaviest).
+    const order = live.map((_, i) => live[(i + round) % live.length]!);
+    const byId = new Map<string, RunSample>();
+    for (const res of order) {
+      const t0 = Date.now();
+      try {
+        const s = await runOne(res.variant, workIters, o);
+        res.samples.push(s);
+        byId.set(res.variant.id, s);
+        o.log(
+          `  [${name}] round ${round + 1}/${o.rounds} ${res.variant.name.padEnd(40)} ${s.rps.toFixed(0).padStart(6)} req/s  p99 ${s.p99Ms} ms  RSS ${s.rssMiB.toFixed(0)} MiB  exported ${s.exported}/${s.requests}  (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+        );
+      } catch (err) {
+        res.failures.push((err as Error).message);
+        o.log(`  [${name}] round ${round + 1}/${o.rounds} ${res.variant.name}: FAILED ${(err as Error).message}`);
+      }
+    }
+    const base = byId.get(BASELINE.id);
+    if (base) {
+      for (const res of live) {
+        const s = byId.get(res.variant.id);
+        if (s) res.ratios.push(s.rps / base.rps);
+      }
+    }
+  }
+  return { name, workIters, results };
+}
+
+export interface Summary {
+  id: string;
+  name: string;
+  skipped?: string;
+  failures: string[];
+  rounds: number;
+  rps: number;
+  p99Ms: number;
+  ratio: number;
+  ratioMin: number;
+  ratioMax: number;
+  rssMiB: number;
+  hwmMiB: number;
+  cpuUsPerReq: number;
+  exportedPerReq: number;
+  logRecords: number;
+  series: number;
+  errors: number;
+  allGraceful: boolean;
+}
+
+export function summarize(s: ScenarioResult): Summary[] {
+  return s.results.map((r) => {
+    const m = (f: (x: RunSample) => number) => (r.samples.length ? median(r.samples.map(f)) : NaN);
+    return {
+      id: r.variant.id,
+      name: r.variant.name,
+      skipped: r.skipped,
+      failures: r.failures,
+      rounds: r.samples.length,
+      rps: m((x) => x.rps),
+      p99Ms: m((x) => x.p99Ms),
+      ratio: r.ratios.length ? median(r.ratios) : NaN,
+      ratioMin: r.ratios.length ? Math.min(...r.ratios) : NaN,
+      ratioMax: r.ratios.length ? Math.max(...r.ratios) : NaN,
+      rssMiB: m((x) => x.rssMiB),
+      hwmMiB: m((x) => x.hwmMiB),
+      cpuUsPerReq: m((x) => x.cpuUsPerReq),
+      exportedPerReq: m((x) => (r.variant.exports === 'none' ? NaN : x.exported / Math.max(1, x.requests))),
+      logRecords: m((x) => x.logRecords),
+      series: m((x) => x.series),
+      errors: r.samples.reduce((a, x) => a + x.errors, 0),
+      allGraceful: r.samples.every((x) => x.graceful),
+    };
+  });
+}

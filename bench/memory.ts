@@ -1,0 +1,134 @@
+/**
+ * Memory over time: the example daemon, preloaded with @wundr/otel, under
+ * steady (rate-limited) traffic; RSS sampled from /proc every second and the
+ * heap from the daemon's own wundr_process_memory_heap_bytes series; a
+ * least-squares slope over the samples after the warm-up says whether there
+ * is an upward trend.
+ */
+import * as path from 'node:path';
+import { existsSync } from 'node:fs';
+import { cleanEnv, freePort, httpGet, procStatus, ROOT, runLoad, sleep, spawnNode, stopChild, waitForPort, type LoadResult } from './proc.ts';
+
+const REGISTER = path.join(ROOT, 'build', 'src', 'register.js');
+const DAEMON = path.join(ROOT, 'build', 'examples', 'daemon', 'main.js');
+
+export interface MemoryOptions {
+  durationS: number;
+  /** Requests per second, overall. */
+  rate: number;
+  connections: number;
+  sinkUrl: string;
+  /** Seconds at the start left out of the slope (JIT, pools and buffers filling). */
+  warmupS: number;
+  log(msg: string): void;
+}
+
+export interface MemoryResult {
+  /** [seconds since start, MiB] */
+  rss: [number, number][];
+  heap: [number, number][];
+  rssSlopeMiBPerMin: number;
+  heapSlopeMiBPerMin: number;
+  /** Median of the last third minus median of the first third after warm-up (MiB). */
+  rssDriftMiB: number;
+  heapDriftMiB: number;
+  load: LoadResult | undefined;
+  /** Exported spans / log records seen by the sink. */
+  verdict: string;
+  error?: string;
+}
+
+/** Least-squares slope of y on x. */
+export function slope(points: [number, number][]): number {
+  const n = points.length;
+  if (n < 2) return NaN;
+  let sx = 0;
+  let sy = 0;
+  for (const [x, y] of points) {
+    sx += x;
+    sy += y;
+  }
+  const mx = sx / n;
+  const my = sy / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? NaN : num / den;
+}
+
+function med(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
+}
+
+function drift(points: [number, number][]): number {
+  const third = Math.floor(points.length / 3);
+  if (third < 1) return NaN;
+  return med(points.slice(-third).map((p) => p[1])) - med(points.slice(0, third).map((p) => p[1]));
+}
+
+const HEAP_RE = /^wundr_process_memory_heap_bytes(?:\{[^}]*\})?\s+([0-9.eE+-]+)/m;
+
+export async function runMemory(o: MemoryOptions): Promise<MemoryResult> {
+  const empty: MemoryResult = { rss: [], heap: [], rssSlopeMiBPerMin: NaN, heapSlopeMiBPerMin: NaN, rssDriftMiB: NaN, heapDriftMiB: NaN, load: undefined, verdict: 'not run' };
+  if (!existsSync(DAEMON)) return { ...empty, error: `${path.relative(ROOT, DAEMON)} is not built` };
+  const [appPort, metricsPort] = [await freePort(), await freePort()];
+  const child = spawnNode(['--require', REGISTER, DAEMON], cleanEnv({
+    APP_PORT: String(appPort),
+    METRICS_HOST: '127.0.0.1',
+    METRICS_PORT: String(metricsPort),
+    OTEL_EXPORTER_OTLP_ENDPOINT: o.sinkUrl,
+    LOG_FORMAT: 'json',
+  }));
+  const rss: [number, number][] = [];
+  const heap: [number, number][] = [];
+  try {
+    await waitForPort(appPort, 30_000, child.proc);
+    const pid = child.proc.pid!;
+    const t0 = Date.now();
+    const loadP = runLoad({ url: `http://127.0.0.1:${appPort}/`, durationS: o.durationS, connections: o.connections, rate: o.rate });
+    let done = false;
+    let load: LoadResult | undefined;
+    loadP.then(
+      (r) => {
+        load = r;
+        done = true;
+      },
+      () => (done = true),
+    );
+    let tick = 0;
+    while (!done) {
+      await sleep(1000);
+      const t = (Date.now() - t0) / 1000;
+      if (child.proc.exitCode !== null) throw new Error(`the daemon exited (code ${child.proc.exitCode})`);
+      rss.push([t, procStatus(pid).rssMiB]);
+      if (tick++ % 5 === 0) {
+        const m = HEAP_RE.exec(await httpGet(`http://127.0.0.1:${metricsPort}/metrics`));
+        if (m) heap.push([t, Number(m[1]) / 2 ** 20]);
+      }
+      if (tick % 15 === 0) o.log(`  [memory] ${t.toFixed(0)}/${o.durationS} s  RSS ${rss.at(-1)![1].toFixed(1)} MiB${heap.length ? `  heap ${heap.at(-1)![1].toFixed(1)} MiB` : ''}`);
+    }
+    await loadP.catch(() => undefined);
+    const after = (p: [number, number][]) => p.filter(([t]) => t >= o.warmupS);
+    const rSlope = slope(after(rss)) * 60;
+    const hSlope = slope(after(heap)) * 60;
+    const rDrift = drift(after(rss));
+    const hDrift = drift(after(heap));
+    // "Upward trend": the fitted line climbs more than 1 MiB/min AND the last third sits
+    // more than 2 MiB above the first (GC sawtooth alone moves the slope on short runs).
+    const rising = (s: number, d: number) => s > 1 && d > 2;
+    const verdict =
+      rising(rSlope, rDrift) || rising(hSlope, hDrift)
+        ? 'UPWARD TREND: memory keeps growing under steady load'
+        : 'no upward trend (slope ≤ 1 MiB/min or the last third within 2 MiB of the first)';
+    return { rss, heap, rssSlopeMiBPerMin: rSlope, heapSlopeMiBPerMin: hSlope, rssDriftMiB: rDrift, heapDriftMiB: hDrift, load, verdict };
+  } catch (err) {
+    const tail = child.stderr().trim().split('\n').slice(-5).join(' | ');
+    return { ...empty, rss, heap, error: `${(err as Error).message}${tail ? ` — stderr: ${tail}` : ''}` };
+  } finally {
+    await stopChild(child);
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Where the time goes: the preloaded trivial server run with `node
+ * --cpu-prof` under load, its profile reduced to self time per function and
+ * per package (share of the non-idle samples).
+ *
+ *   node build/bench/profile.js [seconds] [work-ms]   # prints markdown
+ *
+ * Also `--extra`-style diagnosis: PROFILE_VARIANT=wundr-nosample|wundr-json.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { WUNDR, WUNDR_EXTRAS, type HttpVariant } from './http.ts';
+import { calibrate } from './work.ts';
+import { cleanEnv, freePort, ROOT, runLoad, spawnNode, stopChild, waitForPort } from './proc.ts';
+import { startSink } from './sink.ts';
+
+const SERVER = path.join(ROOT, 'build', 'bench', 'server.js');
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export interface ProfileRow {
+  name: string;
+  where: string;
+  selfMs: number;
+  pct: number;
+}
+
+export interface ProfileSummary {
+  totalMs: number;
+  idleMs: number;
+  functions: ProfileRow[];
+  packages: ProfileRow[];
+  rps: number;
+}
+
+/** The package or area a script URL belongs to. */
+export function areaOf(url: string, fn: string): string {
+  if (!url) return fn.startsWith('(') ? fn : '(native / builtin)';
+  const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (nm) return nm[1]!;
+  if (url.startsWith('node:')) {
+    const m = /^node:(?:internal\/)?([^/]+)/.exec(url);
+    return `node:${m?.[1] ?? url}`;
+  }
+  const b = /\/build\/src\/(.+)\.js$/.exec(url);
+  if (b) return `@wundr/otel (${b[1]!.split('/')[0]})`;
+  if (url.includes('/build/bench/')) return 'the app (bench/server)';
+  return url;
+}
+
+export function summarizeProfile(p: CpuProfile, top = 25): Omit<ProfileSummary, 'rps'> {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
+  const fns = new Map<string, ProfileRow>();
+  const pkgs = new Map<string, ProfileRow>();
+  let total = 0;
+  let idle = 0;
+  for (const [id, us] of self) {
+    const cf = byId.get(id)!.callFrame;
+    if (cf.functionName === '(idle)') {
+      idle += us / 1000;
+      continue;
+    }
+    total += us / 1000;
+    const where = cf.url ? `${shortUrl(cf.url)}:${cf.lineNumber + 1}` : '';
+    const key = `${cf.functionName}@${where}`;
+    const row = fns.get(key) ?? { name: cf.functionName || '(anonymous)', where, selfMs: 0, pct: 0 };
+    row.selfMs += us / 1000;
+    fns.set(key, row);
+    const area = areaOf(cf.url, cf.functionName);
+    const pr = pkgs.get(area) ?? { name: area, where: '', selfMs: 0, pct: 0 };
+    pr.selfMs += us / 1000;
+    pkgs.set(area, pr);
+  }
+  const finish = (m: Map<string, ProfileRow>) =>
+    [...m.values()]
+      .map((r) => ({ ...r, pct: (100 * r.selfMs) / total }))
+      .sort((a, b) => b.selfMs - a.selfMs)
+      .slice(0, top);
+  return { totalMs: total, idleMs: idle, functions: finish(fns), packages: finish(pkgs) };
+}
+
+function shortUrl(url: string): string {
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm >= 0) return url.slice(nm + 'node_modules/'.length);
+  if (url.startsWith('file://')) return path.relative(ROOT, url.slice('file://'.length));
+  return url;
+}
+
+/** Runs the server under `variant` with --cpu-prof for `seconds` of load and summarizes the profile. */
+export async function profileVariant(
+  variant: HttpVariant,
+  o: { seconds: number; workIters: number; connections: number; sinkUrl: string },
+): Promise<ProfileSummary> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'wundr-prof-'));
+  const [appPort, promPort] = [await freePort(), await freePort()];
+  const child = spawnNode(
+    ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...variant.nodeArgs, SERVER],
+    cleanEnv({ PORT: String(appPort), WORK_ITERS: String(o.workIters), ...variant.env({ sinkUrl: o.sinkUrl, promPort }) }),
+  );
+  try {
+    await waitForPort(appPort, 30_000, child.proc);
+    const url = `http://127.0.0.1:${appPort}/`;
+    await runLoad({ url, durationS: 2, connections: o.connections });
+    const r = await runLoad({ url, durationS: o.seconds, connections: o.connections });
+    // The profile is written when the process exits normally (the server closes on SIGTERM).
+    await stopChild(child, 15_000);
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error(`no .cpuprofile written (stderr: ${child.stderr().slice(-300)})`);
+    const prof = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
+    return { ...summarizeProfile(prof), rps: r.rps };
+  } finally {
+    await stopChild(child, 2000);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function profileMarkdown(title: string, s: ProfileSummary, top = 15): string {
+  const lines = [
+    `#### ${title}`,
+    '',
+    `${s.rps.toFixed(0)} req/s while profiled (the profiler itself slows the server); ${s.totalMs.toFixed(0)} ms of non-idle CPU sampled.`,
+    '',
+    '| package / area | self time | share |',
+    '|---|---:|---:|',
+    ...s.packages.slice(0, 12).map((r) => `| ${r.name} | ${r.selfMs.toFixed(0)} ms | ${r.pct.toFixed(1)} % |`),
+    '',
+    '| function | where | self time | share |',
+    '|---|---|---:|---:|',
+    ...s.functions.slice(0, top).map((r) => `| \`${r.name}\` | ${r.where} | ${r.selfMs.toFixed(0)} ms | ${r.pct.toFixed(1)} % |`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+if (require.main === module) {
+  const seconds = Number(process.argv[2] ?? 10);
+  const workMs = Number(process.argv[3] ?? 0);
+  (async () => {
+    const sinkPort = await freePort();
+    const sink = await startSink(sinkPort);
+    try {
+      const variant = WUNDR_EXTRAS.find((v) => v.id === process.env.PROFILE_VARIANT) ?? WUNDR;
+      const workIters = workMs > 0 ? calibrate(workMs) : 0;
+      const s = await profileVariant(variant, { seconds, workIters, connections: 10, sinkUrl: `http://127.0.0.1:${sinkPort}` });
+      process.stdout.write(profileMarkdown(`${variant.name}, ${workMs} ms handler`, s, 25));
+    } finally {
+      sink.close();
+    }
+  })().catch((err) => {
+    process.stderr.write(`${(err as Error).stack}\n`);
+    process.exitCode = 1;
+  });
+}

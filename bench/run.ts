@@ -1,0 +1,346 @@
+/**
+ * The benchmark suite (`npm run bench`): @wundr/otel against no preload and
+ * against the peers (auto-instrumentations-node, dd-trace from bench/peers),
+ * on this machine, in one run. Writes docs/BENCHMARKS.md and its SVG charts.
+ *
+ *   node build/bench/run.js [--quick] [--rounds N] [--duration S] [--warmup S]
+ *     [--connections C] [--memory-duration S] [--memory-rate R]
+ *     [--startup-rounds N] [--only http,startup,memory,hot,profile]
+ *     [--extra] [--profile auto|always|never] [--no-write]
+ *
+ * --quick: short rounds for CI (about 3 minutes); numbers are indicative.
+ * Everything runs on 127.0.0.1; every load is bounded in time.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { HTTP_VARIANTS, runScenario, summarize, WUNDR, WUNDR_EXTRAS, type Summary } from './http.ts';
+import { runMemory } from './memory.ts';
+import { profileMarkdown, profileVariant } from './profile.ts';
+import { freePort, NODE, PEERS, ROOT, spawnNode, stopChild, waitForPort } from './proc.ts';
+import { renderReport, RSS_TARGET_MIB, type HotPath, type Machine, type ReportInput } from './report.ts';
+import { measureStartup, peerStartupVariants, STARTUP_VARIANTS } from './startup.ts';
+import { barChart, lineChart, PALETTE } from './svg.ts';
+import { calibrate } from './work.ts';
+
+const SECTIONS = ['http', 'startup', 'memory', 'hot', 'profile'] as const;
+type Section = (typeof SECTIONS)[number];
+
+export interface RunOptions {
+  quick: boolean;
+  rounds: number;
+  durationS: number;
+  warmupS: number;
+  connections: number;
+  memoryDurationS: number;
+  memoryRate: number;
+  startupRounds: number;
+  only: Set<Section>;
+  extra: boolean;
+  profile: 'auto' | 'always' | 'never';
+  write: boolean;
+  out: string;
+}
+
+export function parseArgs(argv: string[]): RunOptions {
+  const quick = argv.includes('--quick');
+  const o: RunOptions = {
+    quick,
+    rounds: quick ? 2 : 4,
+    durationS: quick ? 3 : 10,
+    warmupS: quick ? 1 : 2,
+    connections: 10,
+    memoryDurationS: quick ? 20 : 120,
+    memoryRate: 200,
+    startupRounds: quick ? 5 : 15,
+    only: new Set(SECTIONS),
+    extra: false,
+    profile: 'auto',
+    write: true,
+    out: path.join(ROOT, 'docs', 'BENCHMARKS.md'),
+  };
+  const num = (i: number, name: string): number => {
+    const v = Number(argv[i]);
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} takes a number > 0, got ${JSON.stringify(argv[i])}`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    switch (a) {
+      case '--quick':
+        break;
+      case '--rounds':
+        o.rounds = Math.round(num(++i, a));
+        break;
+      case '--duration':
+        o.durationS = num(++i, a);
+        break;
+      case '--warmup':
+        o.warmupS = num(++i, a);
+        break;
+      case '--connections':
+        o.connections = Math.round(num(++i, a));
+        break;
+      case '--memory-duration':
+        o.memoryDurationS = num(++i, a);
+        break;
+      case '--memory-rate':
+        o.memoryRate = Math.round(num(++i, a));
+        break;
+      case '--startup-rounds':
+        o.startupRounds = Math.round(num(++i, a));
+        break;
+      case '--only': {
+        const list = (argv[++i] ?? '').split(',').filter(Boolean);
+        for (const s of list) if (!SECTIONS.includes(s as Section)) throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
+        o.only = new Set(list as Section[]);
+        break;
+      }
+      case '--extra':
+        o.extra = true;
+        break;
+      case '--profile': {
+        const v = argv[++i];
+        if (v !== 'auto' && v !== 'always' && v !== 'never') throw new Error(`--profile takes auto, always or never, got ${JSON.stringify(v)}`);
+        o.profile = v;
+        break;
+      }
+      case '--no-write':
+        o.write = false;
+        break;
+      case '--out':
+        o.out = path.resolve(argv[++i] ?? '');
+        break;
+      default:
+        throw new Error(`unknown argument ${a} (see the header of bench/run.ts)`);
+    }
+  }
+  return o;
+}
+
+const t0 = Date.now();
+function log(msg: string): void {
+  const s = ((Date.now() - t0) / 1000).toFixed(0).padStart(4);
+  process.stderr.write(`[${s} s] ${msg}\n`);
+}
+
+function version(dir: string, pkg: string): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(dir, pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
+}
+
+function machine(): Machine {
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    if (dirty) commit += ' (with uncommitted changes)';
+  } catch {
+    // not a git checkout
+  }
+  const rootNm = path.join(ROOT, 'node_modules');
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memGiB: os.totalmem() / 2 ** 30,
+    kernel: os.release(),
+    node: execFileSync(NODE, ['--version'], { encoding: 'utf8' }).trim(),
+    loadAvg: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    commit,
+    versions: {
+      '@wundr/otel': (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+      '@opentelemetry/sdk-trace (ours)': version(rootNm, '@opentelemetry/sdk-trace'),
+      '@opentelemetry/instrumentation-http (ours)': version(rootNm, '@opentelemetry/instrumentation-http'),
+      '@opentelemetry/auto-instrumentations-node': version(PEERS, '@opentelemetry/auto-instrumentations-node'),
+      '@opentelemetry/sdk-node (auto-instrumentations)': version(PEERS, '@opentelemetry/sdk-node'),
+      'dd-trace': version(PEERS, 'dd-trace'),
+      autocannon: version(rootNm, 'autocannon'),
+      'prom-client': version(rootNm, 'prom-client'),
+      pino: version(rootNm, 'pino'),
+    },
+  };
+}
+
+/** Runs one of the other engineers' hot-path benchmarks as its own process; its stdout goes in the report. */
+function runHotPath(name: string, quick: boolean): Promise<HotPath> {
+  const file = `build/bench/${name}.js`;
+  if (!existsSync(path.join(ROOT, file))) return Promise.resolve({ name, file, status: 'missing', output: '' });
+  return new Promise((resolve) => {
+    const p = spawn(NODE, [file, ...(quick ? ['--quick'] : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    p.stderr.on('data', (c: Buffer) => {
+      err = (err + c.toString()).slice(-3000);
+    });
+    const timer = setTimeout(() => p.kill('SIGKILL'), (quick ? 3 : 10) * 60_000);
+    p.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve({ name, file, status: 'ok', output: out });
+      else resolve({ name, file, status: 'failed', output: `exit ${code ?? signal}\n${out.slice(-2000)}\n${err}` });
+    });
+  });
+}
+
+const TARGETS = { trivial: 0.6, work: 0.97 };
+
+function ratioChart(scenarios: { name: string; target: number; summary: Summary[] }[]): string {
+  return barChart(
+    'Throughput as a ratio of the no-preload baseline (higher is better)',
+    scenarios.map((sc) => ({
+      label: sc.name,
+      target: { value: sc.target, label: `target ${sc.target}` },
+      bars: sc.summary.filter((s) => !s.skipped).map((s, i) => ({ label: s.name, value: s.id === 'baseline' ? 1 : s.ratio, color: PALETTE[i % PALETTE.length] })),
+    })),
+    { max: 1.1 },
+  );
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const cmd = `node build/bench/run.js ${process.argv.slice(2).join(' ')}`.trim();
+  log(`@wundr/otel benchmarks${o.quick ? ' (quick)' : ''}: ${[...o.only].join(', ')}; ${os.cpus().length} cores shared by server, load generator and sink`);
+  if (!existsSync(path.join(ROOT, 'build', 'src', 'register.js'))) throw new Error('build/src/register.js is missing: run `npm run build` first');
+  if (!existsSync(PEERS)) log('bench/peers is not installed: the peers are skipped (cd bench/peers && npm ci)');
+
+  const notes: string[] = [];
+  const input: ReportInput = {
+    command: o.quick ? 'npm run bench -- --quick' : 'npm run bench',
+    quick: o.quick,
+    machine: machine(),
+    settings: { rounds: o.rounds, durationS: o.durationS, warmupS: o.warmupS, connections: o.connections },
+    scenarios: [],
+    charts: {},
+    elapsedS: 0,
+    notes,
+  };
+  if (cmd !== 'node build/bench/run.js' && cmd !== 'node build/bench/run.js --quick') input.command = cmd;
+
+  // The telemetry sink, in its own process for the whole run.
+  const sinkPort = await freePort();
+  const sink = spawnNode([path.join(ROOT, 'build', 'bench', 'sink.js'), String(sinkPort)], process.env);
+  await waitForPort(sinkPort, 10_000, sink.proc);
+  const sinkUrl = `http://127.0.0.1:${sinkPort}`;
+  try {
+    if (o.only.has('http')) {
+      const variants = o.extra ? [...HTTP_VARIANTS, ...WUNDR_EXTRAS] : HTTP_VARIANTS;
+      const perRun = o.warmupS + o.durationS + 3;
+      log(`HTTP overhead: ${variants.length} variants × ${o.rounds} rounds × 2 scenarios, about ${Math.ceil((variants.length * o.rounds * 2 * perRun) / 60)} min`);
+      const common = { rounds: o.rounds, durationS: o.durationS, warmupS: o.warmupS, connections: o.connections, sinkUrl, variants, log };
+      const workIters = calibrate(1);
+      log(`1 ms of handler work = ${workIters} iterations of bench/work.ts spin() on this machine`);
+      for (const [name, iters, target] of [
+        ['Trivial handler ("ok")', 0, TARGETS.trivial],
+        ['Handler with 1 ms of CPU work', workIters, TARGETS.work],
+      ] as const) {
+        log(`scenario: ${name}`);
+        const sc = await runScenario(name, iters, common);
+        const summary = summarize(sc);
+        input.scenarios.push({ name, workIters: iters, target, summary });
+        for (const s of summary) {
+          if (s.skipped) log(`  ${s.name}: skipped (${s.skipped})`);
+          else log(`  ${s.name.padEnd(40)} median ${s.rps.toFixed(0)} req/s, ratio ${s.ratio.toFixed(2)}, p99 ${s.p99Ms} ms, RSS ${s.rssMiB.toFixed(0)} MiB`);
+        }
+      }
+      input.charts.throughput = 'bench-throughput.svg';
+      const dd = input.scenarios[0]?.summary.find((s) => s.id === 'dd');
+      if (dd && !dd.skipped && dd.rounds) {
+        notes.push(`dd-trace ran without a Datadog agent: DD_TRACE_AGENT_URL pointed at the local sink, which answered its trace intake with 200 and counted ${(dd.exportedPerReq * 100).toFixed(0)} % of requests as exported traces.`);
+      }
+    }
+
+    if (o.only.has('startup')) {
+      const variants = [...STARTUP_VARIANTS, ...peerStartupVariants()];
+      log(`start-up: ${variants.length} variants × ${o.startupRounds} rounds`);
+      const rows = measureStartup(o.startupRounds, (i) => i % 5 === 0 && log(`  start-up round ${i}/${o.startupRounds}`), variants);
+      input.startup = { rounds: o.startupRounds, rows };
+      for (const r of rows) log(`  ${r.name.padEnd(66)} ${r.wallMs.toFixed(0)} ms, ${r.rssMiB.toFixed(1)} MiB`);
+    }
+
+    if (o.only.has('memory')) {
+      log(`memory over time: the example daemon at ${o.memoryRate} req/s for ${o.memoryDurationS} s`);
+      const result = await runMemory({
+        durationS: o.memoryDurationS,
+        rate: o.memoryRate,
+        connections: 4,
+        sinkUrl,
+        warmupS: o.memoryDurationS * 0.2,
+        log,
+      });
+      input.memory = { durationS: o.memoryDurationS, rate: o.memoryRate, result };
+      if (result.error) log(`  memory: FAILED ${result.error}`);
+      else log(`  RSS slope ${result.rssSlopeMiBPerMin.toFixed(2)} MiB/min, heap slope ${result.heapSlopeMiBPerMin.toFixed(2)} MiB/min: ${result.verdict}`);
+      if (result.rss.length) {
+        input.charts.memory = 'bench-memory.svg';
+      }
+    }
+
+    if (o.only.has('hot')) {
+      input.hotPaths = [];
+      for (const name of ['metrics', 'logging', 'tracing']) {
+        log(`hot paths: bench/${name}`);
+        const h = await runHotPath(name, o.quick);
+        log(`  ${h.status}`);
+        input.hotPaths.push(h);
+      }
+    }
+
+    if (o.only.has('profile') && o.profile !== 'never') {
+      const trivial = input.scenarios[0]?.summary.find((s) => s.id === 'wundr');
+      const base = input.scenarios[0]?.summary.find((s) => s.id === 'baseline');
+      const missed =
+        !trivial ||
+        !(trivial.ratio >= TARGETS.trivial) ||
+        !(input.scenarios[1]?.summary.find((s) => s.id === 'wundr')?.ratio! >= TARGETS.work) ||
+        !(base && trivial.rssMiB - base.rssMiB <= RSS_TARGET_MIB);
+      if (o.profile === 'always' || missed) {
+        log(`profile: --cpu-prof on the preloaded trivial server${o.profile === 'auto' ? ' (a target was missed)' : ''}`);
+        const seconds = o.quick ? 4 : 10;
+        const s = await profileVariant(WUNDR, { seconds, workIters: 0, connections: o.connections, sinkUrl });
+        input.profiles = [profileMarkdown('@wundr/otel/register, trivial handler', s)];
+        for (const p of s.packages.slice(0, 6)) log(`  ${p.name.padEnd(50)} ${p.pct.toFixed(1)} %`);
+      }
+    }
+  } finally {
+    await stopChild(sink, 2000);
+  }
+
+  input.elapsedS = (Date.now() - t0) / 1000;
+  const md = renderReport(input);
+  if (o.write) {
+    const dir = path.dirname(o.out);
+    mkdirSync(dir, { recursive: true });
+    // Sections not run this time keep nothing from an earlier run: the report says what this run measured.
+    writeFileSync(o.out, md);
+    if (input.charts.throughput) writeFileSync(path.join(dir, input.charts.throughput), ratioChart(input.scenarios));
+    if (input.charts.memory && input.memory) {
+      const r = input.memory.result;
+      writeFileSync(
+        path.join(dir, input.charts.memory),
+        lineChart(
+          `Example daemon under ${input.memory.rate} req/s: memory over time`,
+          [
+            { label: 'RSS', points: r.rss },
+            { label: 'heapUsed', points: r.heap },
+          ],
+          { yUnit: 'MiB' },
+        ),
+      );
+    }
+    log(`wrote ${path.relative(ROOT, o.out)}${input.charts.throughput ? `, ${input.charts.throughput}` : ''}${input.charts.memory ? `, ${input.charts.memory}` : ''} in ${path.relative(ROOT, dir)}/`);
+  } else {
+    process.stdout.write(md);
+  }
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  });
+}
