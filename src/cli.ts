@@ -4,14 +4,22 @@
  * package derives from its catalogue and configuration.
  */
 import { PACKAGE_VERSION } from './version.ts';
+import { UsageError } from './cli/UsageError.ts';
+import { rulesCommand } from './cli/rules.ts';
+import { doctorCommand } from './cli/doctor.ts';
+import { metricsCommand } from './cli/metrics.ts';
+import { dashboardCommand } from './cli/dashboard.ts';
 
 export interface Command {
   name: string;
   summary: string;
+  /** The command's own help (shown by `wundr-otel <command> --help` and after a usage error). */
+  usage?: string;
+  /** Returns the exit code; throws a UsageError for a bad command line (exit 2). */
   run(args: string[]): Promise<number> | number;
 }
 
-export const commands: Command[] = [];
+export const commands: Command[] = [rulesCommand, doctorCommand, metricsCommand, dashboardCommand];
 
 export function usage(): string {
   const lines = [
@@ -43,7 +51,19 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`wundr-otel: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
     return 2;
   }
-  return cmd.run(rest);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(cmd.usage ?? usage());
+    return 0;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`wundr-otel ${cmd.name}: ${err.message}\n\n${cmd.usage ?? usage()}`);
+      return 2;
+    }
+    throw err;
+  }
 }
 
 if (require.main === module) {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { diag, metrics, type Meter, type ObservableResult } from '@opentelemetry/api';
 import type { MetricSource } from './MetricSnapshot.ts';
+import { getMetricDef } from '../metrics/catalogue.ts';
 import { compare, evaluateQuery, indexSnapshot, labelKey, type IndexedSnapshot } from './expressions.ts';
 import { defineAlertRule, ruleMetrics, type DefineOptions } from './defineAlertRule.ts';
 import { defaultAlertRules } from './defaultRules.ts';
@@ -31,7 +32,7 @@ export interface AlertEvaluatorOptions {
   now?: () => number;
 }
 
-/** Name of the gauge the metric action maintains. */
+/** Name of the gauge the metric action maintains (a catalogue entry: labels alertname, severity). */
 export const ALERTS_FIRING_METRIC = 'wundr_alerts_firing';
 
 interface Instance extends Alert {
@@ -327,7 +328,11 @@ export class AlertEvaluator extends EventEmitter {
     if (this.gaugeRegistered || !this.meter) return;
     if (![...this.states.values()].some((s) => this.hasMetricAction(s.rule))) return;
     this.gaugeRegistered = true;
-    const g = this.meter.createObservableGauge(ALERTS_FIRING_METRIC, { description: 'Alerts currently firing in the in-process evaluator, by rule and severity', unit: '{alert}' });
+    const def = getMetricDef(ALERTS_FIRING_METRIC);
+    const g = this.meter.createObservableGauge(def?.otelName ?? ALERTS_FIRING_METRIC, {
+      description: def?.help ?? 'Alerts currently firing in the in-process evaluator, by rule and severity',
+      unit: def?.unit ?? '{alert}',
+    });
     g.addCallback((r: ObservableResult) => {
       for (const s of this.states.values()) {
         if (!this.hasMetricAction(s.rule)) continue;

@@ -135,3 +135,11 @@ test('bucketQuantile follows histogram_quantile', () => {
   assert.equal(bucketQuantile(0.99, [{ le: 1, count: 0 }, { le: Infinity, count: 5 }]), 1, 'rank in +Inf: highest finite bound');
   assert.ok(Number.isNaN(bucketQuantile(0.5, [{ le: 1, count: 0 }, { le: Infinity, count: 0 }])));
 });
+
+test('the firing-alerts gauge is a catalogue metric with the labels the evaluator sets', async () => {
+  const { ALERTS_FIRING_METRIC } = await import('../../src/alerting/AlertEvaluator.ts');
+  const d = getMetricDef(ALERTS_FIRING_METRIC);
+  assert.ok(d, `${ALERTS_FIRING_METRIC} is in the catalogue`);
+  assert.equal(d.kind, 'gauge');
+  assert.deepEqual([...d.labels], ['alertname', 'severity']);
+});

@@ -1,0 +1,16 @@
+import type { Command } from '../cli.ts';
+import { parseCommandArgs } from './UsageError.ts';
+
+export const dashboardCommand: Command = {
+  name: 'dashboard',
+  summary: 'print the Grafana dashboard (JSON model, Grafana 10+)',
+  usage:
+    'Usage: wundr-otel dashboard\n\nPrints the Grafana dashboard of seed §9, generated from the metric catalogue\n(the same JSON as deploy/grafana/dashboards/wundr.json).\n',
+  run(args) {
+    parseCommandArgs(args, {});
+    // Loaded on demand: the Grafana builder is only needed here.
+    const { dashboardJson } = require('../dashboard/wundrDashboard') as typeof import('../dashboard/wundrDashboard.ts');
+    process.stdout.write(dashboardJson());
+    return 0;
+  },
+};
