@@ -49,6 +49,7 @@ async function main(): Promise<void> {
   const ours = new StructuredLogger('SessionExecutor');
   const pinoLogger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: '/dev/null', sync: false }));
   const pinoChild = pinoLogger.child({ component: 'SessionExecutor' });
+  const pinoEpoch = pino({ base: undefined }, pino.destination({ dest: '/dev/null', sync: false })).child({ component: 'SessionExecutor' });
   const floorWriter = new LineWriter(fs.openSync('/dev/null', 'w'), { flushOnExit: false });
 
   // The alternative design: the logger only emits, a processor formats the line from the record.
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
         }),
     },
     { name: 'pino: same fields, ISO time', call: () => pinoChild.info(fields(), 'msg') },
+    { name: 'pino: same fields, epoch-ms time (its default)', call: () => pinoEpoch.info(fields(), 'msg') },
     {
       name: 'floor: JSON.stringify + async write',
       call: () =>
