@@ -11,3 +11,5 @@ export * from './logging/index.ts';
 export * from './metrics/index.ts';
 export * from './health/index.ts';
 export * from './alerting/index.ts';
+export * from './tracing/index.ts';
+export * from './instrument/index.ts';

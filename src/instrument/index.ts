@@ -1,0 +1,22 @@
+// The adapters for the daemon classes of seed §10 (re-exported by src/index.ts).
+export { instrumentOrchestratorDaemon } from './instrumentOrchestratorDaemon.ts';
+export type { InstrumentOrchestratorDaemonOptions, OrchestratorDaemonEvents } from './instrumentOrchestratorDaemon.ts';
+export { instrumentSessionManager } from './instrumentSessionManager.ts';
+export type { InstrumentSessionManagerOptions, SessionManagerLike } from './instrumentSessionManager.ts';
+export { instrumentSessionExecutor } from './instrumentSessionExecutor.ts';
+export type { InstrumentSessionExecutorOptions, SessionExecutorLike } from './instrumentSessionExecutor.ts';
+export { instrumentToolExecutor, instrumentMcpRegistry } from './instrumentToolExecutor.ts';
+export type { InstrumentToolExecutorOptions, ToolExecutorLike, ToolCallLike, McpRegistryLike } from './instrumentToolExecutor.ts';
+export { instrumentMemoryManager } from './instrumentMemoryManager.ts';
+export type { InstrumentMemoryManagerOptions, MemoryOperation, MemoryStats } from './instrumentMemoryManager.ts';
+export { instrumentWebSocketServer } from './instrumentWebSocketServer.ts';
+export type { InstrumentWebSocketServerOptions, WebSocketServerLike, WebSocketLike } from './instrumentWebSocketServer.ts';
+export { instrumentLlmClient, llmErrorType, readUsage } from './instrumentLlmClient.ts';
+export type { InstrumentLlmClientOptions, LlmClientLike, LlmCallInfo } from './instrumentLlmClient.ts';
+export { instrumentTokenBudgetTracker } from './instrumentTokenBudgetTracker.ts';
+export type { InstrumentTokenBudgetTrackerOptions } from './instrumentTokenBudgetTracker.ts';
+export { instrumentTaskQueue } from './instrumentTaskQueue.ts';
+export type { InstrumentTaskQueueOptions } from './instrumentTaskQueue.ts';
+export { withSession, currentSession } from './sessionContext.ts';
+export type { SessionInfo } from './sessionContext.ts';
+export type { Undo, EventSourceLike } from './patch.ts';
