@@ -1,8 +1,9 @@
 /**
- * Hands the catalogue's counter and gauge cells to the OTel metric readers
- * at collection (sdk-metrics MetricProducer). Every reader (the Prometheus
- * exporter, an OTLP periodic reader) gets cumulative points: counters as
- * monotonic sums, gauges as gauges, under one instrumentation scope.
+ * Hands the catalogue's cells to the OTel metric readers at collection
+ * (sdk-metrics MetricProducer). Every reader (the Prometheus exporter, an
+ * OTLP periodic reader, the alerting/health pull readers) gets cumulative
+ * points: counters as monotonic sums, gauges as gauges, histograms as
+ * explicit-bucket histograms, under one instrumentation scope.
  *
  * Series are read where they live, with their attribute objects built once
  * per cell: no hashing or aggregation per collection.
@@ -16,7 +17,7 @@ import type {
 import { CUMULATIVE, GAUGE, HISTOGRAM, SUM } from './otelConstants.ts';
 import type { Resource } from '@opentelemetry/resources';
 import { emptyResource } from '@opentelemetry/resources';
-import { CounterFamily, GaugeFamily, nowHr, type Family } from './instruments.ts';
+import { CounterFamily, GaugeFamily, HistogramCell, HistogramFamily, nowHr, type Family } from './instruments.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.ts';
 
 export const METER_NAME = PACKAGE_NAME;
@@ -40,16 +41,35 @@ export class CatalogueProducer implements MetricProducer {
     const endTime = nowHr();
     const metrics: MetricData[] = [];
     for (const f of this.families()) {
-      const isCounter = f instanceof CounterFamily;
-      if (!isCounter && !(f instanceof GaugeFamily)) continue;
       if (f.cells.size === 0) continue;
       const d = f.def;
+      const descriptor = { name: d.otelName, description: d.help, unit: d.unit, valueType: ValueType.DOUBLE };
       const dataPoints = new Array(f.cells.size);
       let i = 0;
+      if (f instanceof HistogramFamily) {
+        const boundaries = [...f.bounds];
+        for (const c of f.cells.values() as IterableIterator<HistogramCell>) {
+          dataPoints[i++] = {
+            startTime: c.startTime,
+            endTime,
+            attributes: c.attributes,
+            // Copied: an exporter may hold the points while recording goes on.
+            value: {
+              buckets: { boundaries, counts: c.counts.slice() },
+              sum: c.sum,
+              count: c.count,
+              ...(c.count > 0 ? { min: c.min, max: c.max } : {}),
+            },
+          };
+        }
+        metrics.push({ descriptor, aggregationTemporality: CUMULATIVE, dataPointType: HISTOGRAM, dataPoints });
+        continue;
+      }
+      const isCounter = f instanceof CounterFamily;
+      if (!isCounter && !(f instanceof GaugeFamily)) continue;
       for (const c of f.cells.values()) {
         dataPoints[i++] = { startTime: c.startTime, endTime, attributes: c.attributes, value: c.value };
       }
-      const descriptor = { name: d.otelName, description: d.help, unit: d.unit, valueType: ValueType.DOUBLE };
       metrics.push(
         isCounter
           ? { descriptor, aggregationTemporality: CUMULATIVE, dataPointType: SUM, isMonotonic: true, dataPoints }

@@ -59,6 +59,8 @@ export class SystemMetrics {
   /** The event-loop lag histogram instrument (also bound to `systemMetrics.eventLoopLag`). */
   readonly lag: Histogram;
   private stopped = false;
+  /** The instance running on the SDK's meter, if any. */
+  static current: SystemMetrics | undefined;
 
   constructor(meter: Meter) {
     this.meter = meter;
@@ -115,6 +117,14 @@ export class SystemMetrics {
       }
     };
     meter.addBatchObservableCallback(this.callback, this.observables);
+    SystemMetrics.current = this;
+  }
+
+  /** Mean event-loop lag (seconds) of the samples not yet collected. */
+  meanLagSeconds(): number | undefined {
+    const h = this.eld;
+    if (h.count === 0) return undefined;
+    return Math.max(0, h.mean - LAG_RESOLUTION_MS * 1e6) / 1e9;
   }
 
   /** Moves the event-loop samples taken since the last collection into the histogram. */
@@ -147,6 +157,7 @@ export class SystemMetrics {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    if (SystemMetrics.current === this) SystemMetrics.current = undefined;
     this.meter.removeBatchObservableCallback(this.callback, this.observables);
     this.eld.disable();
   }

@@ -1,48 +1,35 @@
 import { diag } from '@opentelemetry/api';
 import type { ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { Feature, RunningSdk } from '../feature.ts';
-import { CATALOGUE, DEFAULT_MAX_SERIES } from './catalogue.ts';
+import { CATALOGUE } from './catalogue.ts';
 import { CatalogueProducer, METER_NAME } from './CatalogueProducer.ts';
-import { HistogramFamily, runtime } from './instruments.ts';
+import { runtime } from './instruments.ts';
 import { EXPLICIT_BUCKET_HISTOGRAM } from './otelConstants.ts';
 import { PromClientBridge } from './PromClientBridge.ts';
 import { SystemMetrics } from './SystemMetrics.ts';
-import { resetWundrMetrics, systemMetrics, wundrFamilies } from './wundrMetrics.ts';
+import { resetWundrMetrics, wundrFamilies } from './wundrMetrics.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 
 /**
- * Views for the catalogue's histograms: the catalogue's buckets (the SDK's
- * default 0..10000 buckets are wrong for seconds) and a cardinality limit
- * above the guard's own series cap, so the guard (which folds into `other`
- * and counts) acts before the SDK (which folds into `otel.metric.overflow`).
+ * The view for the one SDK histogram of the package (event-loop lag, a
+ * system metric): the catalogue's buckets (the SDK default 0..10000 is
+ * wrong for seconds). The typed-API histograms are cells with their own
+ * buckets (see instruments.ts) and need no view.
  */
 export function catalogueViews(): ViewOptions[] {
-  return CATALOGUE.filter((d) => d.kind === 'histogram' && d.via !== 'prom-client').map((d) => ({
+  return CATALOGUE.filter((d) => d.kind === 'histogram' && d.via === 'system').map((d) => ({
     instrumentName: d.otelName,
     meterName: METER_NAME,
     aggregation: { type: EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [...(d.buckets ?? [])] } },
-    aggregationCardinalityLimit: DEFAULT_MAX_SERIES + 2,
   }));
 }
 
 let system: SystemMetrics | undefined;
 let running: RunningSdk | undefined;
 
-function bindHistograms(sdk: RunningSdk): void {
-  const meter = sdk.meterProvider!.getMeter(METER_NAME, PACKAGE_VERSION);
-  for (const f of wundrFamilies().values()) {
-    if (!(f instanceof HistogramFamily)) continue;
-    f.instrument = meter.createHistogram(f.def.otelName, {
-      description: f.def.help,
-      unit: f.def.unit,
-      advice: { explicitBucketBoundaries: [...(f.def.buckets ?? [])] },
-    });
-  }
-}
-
-function unbindHistograms(): void {
-  for (const f of wundrFamilies().values()) if (f instanceof HistogramFamily) f.instrument = undefined;
-  systemMetrics.eventLoopLag.instrument = undefined;
+/** The running system metrics (for `systemMetrics.eventLoopLag.read()`). */
+export function runningSystemMetrics(): SystemMetrics | undefined {
+  return system;
 }
 
 /**
@@ -54,7 +41,6 @@ export function startSystemMetricsCollection(_intervalMs?: number): void {
   if (system || !running?.meterProvider) return;
   try {
     system = new SystemMetrics(running.meterProvider.getMeter(METER_NAME, PACKAGE_VERSION));
-    systemMetrics.eventLoopLag.instrument = system.lag;
   } catch (err) {
     diag.warn(`@wundr/otel: system metrics could not start: ${(err as Error).message}`);
   }
@@ -64,15 +50,13 @@ export function startSystemMetricsCollection(_intervalMs?: number): void {
 export function stopSystemMetricsCollection(): void {
   system?.stop();
   system = undefined;
-  systemMetrics.eventLoopLag.instrument = undefined;
 }
 
 /**
  * The metrics part of the SDK: the catalogue producer and the prom-client
- * bridge go to every metric reader, histogram views to the meter provider;
- * on start the histograms are bound to the SDK's meter (never to the global
- * one: an OTel meter taken before the provider is set stays a no-op) and
- * the system metrics start when METRICS_COLLECT_DEFAULT is on. With
+ * bridge go to every metric reader; on start the system metrics are created
+ * on the SDK's meter (never the global one: an OTel meter taken before the
+ * provider is set stays a no-op) when METRICS_COLLECT_DEFAULT is on. With
  * metrics disabled every recorder returns at once.
  */
 export function metricsFeature(): Feature {
@@ -91,12 +75,10 @@ export function metricsFeature(): Feature {
       }
       runtime.enabled = true;
       running = sdk;
-      bindHistograms(sdk);
       if (sdk.config.metrics.collectDefault) startSystemMetricsCollection();
     },
     async shutdown() {
       stopSystemMetricsCollection();
-      unbindHistograms();
       running = undefined;
     },
   };

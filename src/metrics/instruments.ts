@@ -2,24 +2,23 @@
  * The catalogue's recording side: one family per catalogue entry, holding
  * one cell per label combination.
  *
- * Counters and gauges keep their value in the cell itself and are reported
- * at collection by the CatalogueProducer (a sdk-metrics MetricProducer) into
- * every OTel metric reader. Measured reason (bench/metrics.ts): reporting
- * 10,000 cells through OTel observable instruments costs the SDK two
- * attribute hashes per series per collection (~55 ms against prom-client's
- * ~35 ms); handing the same points to the readers directly costs ~1 ms, and
- * the hot path is a Map lookup (with labels) or one addition (pre-bound).
- *
- * Histograms are OTel Histogram instruments (explicit buckets from the
- * catalogue), bound when the SDK starts; the cell caches the guarded
- * attribute object so the SDK hashes a stable, small object.
+ * Counters, gauges and histograms keep their state in the cell itself
+ * (a number; or bucket counts, sum, count, min, max) and are reported at
+ * collection by the CatalogueProducer (a sdk-metrics MetricProducer) into
+ * every OTel metric reader, as cumulative OTel points. Measured reason
+ * (bench/metrics.ts): the SDK's own instruments hash the attribute set on
+ * every recording (OTel counter.add with 2 attributes ~1 µs, histogram
+ * record ~0.9–2 µs under load) and reporting 10,000 cells through
+ * observable instruments costs two hashes per series per collection
+ * (slower than prom-client's whole scrape). Here the hot path is a nested
+ * Map lookup on the label values (with labels) or one addition (pre-bound).
  *
  * Label values pass a per-key guard (seed §12): an allow-list or a cap on
  * distinct values; past it they are folded into `other` and counted in
  * `wundr_metrics_label_overflow_total`. A cap on series per metric bounds
  * combinations of individually bounded keys.
  */
-import { diag, type Attributes, type Histogram, type HrTime } from '@opentelemetry/api';
+import { diag, type Attributes, type HrTime } from '@opentelemetry/api';
 import { DEFAULT_MAX_SERIES, OVERFLOW_VALUE, getMetricDef, labelCap, type MetricDef } from './catalogue.ts';
 
 export type LabelValue = string | number | undefined;
@@ -64,7 +63,7 @@ class LabelGuard {
   }
 }
 
-/** One label combination of one family. Pre-bound handles are cells. */
+/** One label combination of one family. Pre-bound handles wrap cells. */
 export class Cell {
   value = 0;
   readonly attributes: Attributes;
@@ -75,44 +74,64 @@ export class Cell {
   }
 }
 
+/** A histogram series: per-bucket counts (OTel layout: `bounds.length + 1` buckets, upper bound inclusive). */
+export class HistogramCell extends Cell {
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+  min = Infinity;
+  max = -Infinity;
+  constructor(attributes: Attributes, buckets: number) {
+    super(attributes);
+    this.counts = new Array<number>(buckets + 1).fill(0);
+  }
+}
+
+type Node = Map<LabelValue, Node | Cell>;
+
 export abstract class Family<L extends string = string> {
   readonly def: MetricDef;
   readonly keys: readonly string[];
-  /** Canonical key -> cell. Only canonical (already guarded) keys are stored, so the map is bounded. */
+  /** Canonical key -> cell: one entry per series (bounded by the guards and the series cap). */
   readonly cells = new Map<string, Cell>();
+  /** Raw label values -> cell, one Map level per key; only unfolded values are indexed, so it is bounded too. */
+  private index: Node = new Map();
   private readonly guards: LabelGuard[];
   private readonly maxSeries: number;
   private warnedUnknown = false;
+  private single: Cell | undefined;
 
   constructor(def: MetricDef, maxSeries = DEFAULT_MAX_SERIES) {
     this.def = def;
     this.keys = def.labels;
     this.guards = def.labels.map((k) => new LabelGuard(def, k));
     this.maxSeries = maxSeries;
-    if (this.keys.length === 0) this.cells.set('', new Cell({}));
+    this.resetCells();
   }
 
   get name(): string {
     return this.def.name;
   }
 
-  /** The cell for a label set; the hot path is one string join and one Map lookup. */
-  cell(labels: Labels<L> | undefined): Cell {
-    const keys = this.keys;
-    if (keys.length === 0) return this.cells.get('')!;
-    let k = '';
-    if (labels !== undefined) {
-      for (let i = 0; i < keys.length; i++) {
-        const v = (labels as Record<string, LabelValue>)[keys[i]];
-        k = i === 0 ? (v === undefined ? '' : `${v}`) : `${k}${SEP}${v === undefined ? '' : v}`;
-      }
-    } else {
-      k = SEP.repeat(keys.length - 1);
-    }
-    return this.cells.get(k) ?? this.slowCell(labels);
+  protected newCell(attributes: Attributes): Cell {
+    return new Cell(attributes);
   }
 
-  /** Miss: guard each value, then find or create the canonical cell. */
+  /** The cell for a label set; the hot path is one Map lookup per label key, no string building. */
+  cell(labels: Labels<L> | undefined): Cell {
+    const keys = this.keys;
+    const n = keys.length;
+    if (n === 0) return this.single!;
+    if (labels === undefined) return this.slowCell(labels);
+    let node: Node | Cell | undefined = this.index;
+    for (let i = 0; i < n; i++) {
+      node = (node as Node).get((labels as Record<string, LabelValue>)[keys[i]]);
+      if (node === undefined) return this.slowCell(labels);
+    }
+    return node as Cell;
+  }
+
+  /** Miss: guard each value, then find or create the canonical cell, and index the raw values when nothing was folded. */
   private slowCell(labels: Labels<L> | undefined): Cell {
     const keys = this.keys;
     const attrs: Record<string, string> = {};
@@ -139,22 +158,40 @@ export abstract class Family<L extends string = string> {
       }
     }
     let cell = this.cells.get(canon);
-    if (cell) return cell;
-    if (this.cells.size >= this.maxSeries) {
-      // Every key is within its cap, yet the combinations are too many.
-      const all: Record<string, string> = {};
-      for (const k of keys) all[k] = OVERFLOW_VALUE;
-      const ok = keys.map(() => OVERFLOW_VALUE).join(SEP);
-      if (!folded) countOverflow(this.def.name, '*');
-      cell = this.cells.get(ok);
-      if (!cell) {
-        cell = new Cell(Object.freeze(all));
-        this.cells.set(ok, cell);
+    if (!cell) {
+      if (this.cells.size >= this.maxSeries) {
+        // Every key is within its cap, yet the combinations are too many.
+        if (!folded) countOverflow(this.def.name, '*');
+        return this.overflowCell();
       }
-      return cell;
+      cell = this.newCell(Object.freeze(attrs));
+      this.cells.set(canon, cell);
     }
-    cell = new Cell(Object.freeze(attrs));
-    this.cells.set(canon, cell);
+    if (!folded && labels !== undefined) {
+      let node = this.index;
+      for (let i = 0; i < keys.length - 1; i++) {
+        const v = (labels as Record<string, LabelValue>)[keys[i]];
+        let next = node.get(v) as Node | undefined;
+        if (!next) {
+          next = new Map();
+          node.set(v, next);
+        }
+        node = next;
+      }
+      node.set((labels as Record<string, LabelValue>)[keys[keys.length - 1]], cell);
+    }
+    return cell;
+  }
+
+  private overflowCell(): Cell {
+    const k = this.keys.map(() => OVERFLOW_VALUE).join(SEP);
+    let cell = this.cells.get(k);
+    if (!cell) {
+      const all: Record<string, string> = {};
+      for (const key of this.keys) all[key] = OVERFLOW_VALUE;
+      cell = this.newCell(Object.freeze(all));
+      this.cells.set(k, cell);
+    }
     return cell;
   }
 
@@ -167,11 +204,19 @@ export abstract class Family<L extends string = string> {
     return o as Labels<L>;
   }
 
+  private resetCells(): void {
+    this.cells.clear();
+    this.index = new Map();
+    for (const g of this.guards) g.clear();
+    if (this.keys.length === 0) {
+      this.single = this.newCell(Object.freeze({}));
+      this.cells.set('', this.single);
+    }
+  }
+
   /** Removes every series (prom-client's `reset()`); handles bound before keep their old cells. */
   reset(): void {
-    this.cells.clear();
-    for (const g of this.guards) g.clear();
-    if (this.keys.length === 0) this.cells.set('', new Cell({}));
+    this.resetCells();
   }
 }
 
@@ -273,19 +318,41 @@ export interface BoundHistogram {
   startTimer(): () => number;
 }
 
-/**
- * A histogram on an OTel Histogram instrument. Until the SDK starts (or when
- * metrics are disabled) observations are dropped: there is no meter to take them.
- */
+function observeInto(c: HistogramCell, bounds: readonly number[], v: number): void {
+  if (!(v === v)) return; // NaN
+  let i = 0;
+  const n = bounds.length;
+  while (i < n && v > bounds[i]) i++;
+  c.counts[i]++;
+  c.sum += v;
+  c.count++;
+  if (v < c.min) c.min = v;
+  if (v > c.max) c.max = v;
+}
+
+/** An explicit-bucket histogram with the catalogue's buckets. */
 export class HistogramFamily<L extends string = string> extends Family<L> {
-  instrument: Histogram | undefined;
+  readonly bounds: readonly number[];
+
+  constructor(def: MetricDef, maxSeries?: number) {
+    // Set before super() creates the label-less cell, which needs the bucket count.
+    const bounds = Object.freeze([...(def.buckets ?? [])]);
+    HistogramFamily.pending = bounds;
+    super(def, maxSeries);
+    this.bounds = bounds;
+  }
+
+  private static pending: readonly number[] = [];
+
+  protected override newCell(attributes: Attributes): Cell {
+    return new HistogramCell(attributes, (this.bounds ?? HistogramFamily.pending).length);
+  }
 
   /** `observe(0.3)` or `observe({label: 'v'}, 0.3)`. */
   observe(labelsOrValue: Labels<L> | number, value?: number): void {
-    const h = this.instrument;
-    if (h === undefined || !runtime.enabled) return;
-    if (typeof labelsOrValue === 'number') h.record(labelsOrValue, this.cell(undefined).attributes);
-    else if (value !== undefined) h.record(value, this.cell(labelsOrValue).attributes);
+    if (!runtime.enabled) return;
+    if (typeof labelsOrValue === 'number') observeInto(this.cell(undefined) as HistogramCell, this.bounds, labelsOrValue);
+    else if (value !== undefined) observeInto(this.cell(labelsOrValue) as HistogramCell, this.bounds, value);
   }
 
   /** prom-client's `startTimer(labels?)`: the returned function observes elapsed seconds (with extra labels merged). */
@@ -299,22 +366,28 @@ export class HistogramFamily<L extends string = string> extends Family<L> {
   }
 
   labels(...values: (LabelValue | Labels<L>)[]): BoundHistogram {
-    const c = this.cell(this.labelObject(values));
-    const fam = this;
+    const c = this.cell(this.labelObject(values)) as HistogramCell;
+    const bounds = this.bounds;
     return {
       observe(v: number) {
-        const h = fam.instrument;
-        if (h !== undefined && runtime.enabled) h.record(v, c.attributes);
+        if (runtime.enabled) observeInto(c, bounds, v);
       },
       startTimer() {
         const t0 = performance.now();
         return () => {
           const s = (performance.now() - t0) / 1000;
-          this.observe(s);
+          if (runtime.enabled) observeInto(c, bounds, s);
           return s;
         };
       },
     };
+  }
+
+  /** Count, sum and cumulative bucket counts of one series (tests, health). */
+  get(labels?: Labels<L>): { count: number; sum: number; buckets: number[] } {
+    const c = this.cell(labels) as HistogramCell;
+    let cum = 0;
+    return { count: c.count, sum: c.sum, buckets: c.counts.map((x) => (cum += x)) };
   }
 }
 

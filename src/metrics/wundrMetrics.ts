@@ -6,9 +6,8 @@
  * `record*` helpers with their signatures.
  *
  * Importing this module registers nothing anywhere: the families are plain
- * objects. Counters and gauges record from the first call (the SDK reports
- * them once started); histograms record once the metrics feature has bound
- * them to the SDK's meter (start of the SDK, preload or startSdk()).
+ * objects. They record from the first call; the SDK reports them once
+ * started (preload or startSdk()).
  */
 import { CATALOGUE, getMetricDef, type MetricArea, type MetricDef } from './catalogue.ts';
 import {
@@ -19,7 +18,7 @@ import {
   overflowMetric,
   type Family,
 } from './instruments.ts';
-import { readMaxFds, readOpenFds } from './SystemMetrics.ts';
+import { SystemMetrics, readMaxFds, readOpenFds } from './SystemMetrics.ts';
 
 type OID = 'orchestrator_id';
 type ST = 'session_type';
@@ -111,8 +110,8 @@ export interface SystemResourceMetrics {
   cpuSystem: ObservedMetric;
   openFds: ObservedMetric;
   maxFds: ObservedMetric;
-  /** Bound to the SDK's meter while system metrics run. */
-  eventLoopLag: HistogramFamily<never>;
+  /** Mean lag of the samples since the last collection (the histogram itself is an SDK instrument). */
+  eventLoopLag: ObservedMetric;
   uptime: ObservedMetric;
 }
 
@@ -151,8 +150,6 @@ function observed(name: string, read: () => number | undefined): ObservedMetric 
   return Object.freeze({ def: getMetricDef(name)!, read });
 }
 
-const lagFamily = new HistogramFamily<never>(getMetricDef('wundr_process_event_loop_lag_seconds')!);
-
 export const systemMetrics: SystemResourceMetrics = Object.freeze({
   memoryHeap: observed('wundr_process_memory_heap_bytes', () => process.memoryUsage().heapUsed),
   memoryRss: observed('wundr_process_memory_rss_bytes', () => process.memoryUsage.rss()),
@@ -161,7 +158,7 @@ export const systemMetrics: SystemResourceMetrics = Object.freeze({
   cpuSystem: observed('wundr_process_cpu_system_seconds_total', () => process.cpuUsage().system / 1e6),
   openFds: observed('wundr_process_open_fds', readOpenFds),
   maxFds: observed('wundr_process_max_fds', readMaxFds),
-  eventLoopLag: lagFamily,
+  eventLoopLag: observed('wundr_process_event_loop_lag_seconds', () => SystemMetrics.current?.meanLagSeconds()),
   uptime: observed('wundr_process_uptime_seconds', () => process.uptime()),
 });
 

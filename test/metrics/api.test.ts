@@ -9,8 +9,7 @@ import assert from 'node:assert/strict';
 import { MeterProvider, MetricReader, DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 import { register } from 'prom-client';
 import { CatalogueProducer } from '../../src/metrics/CatalogueProducer.ts';
-import { HistogramFamily, runtime } from '../../src/metrics/instruments.ts';
-import { catalogueViews } from '../../src/metrics/feature.ts';
+import { runtime } from '../../src/metrics/instruments.ts';
 import * as wm from '../../src/metrics/wundrMetrics.ts';
 import {
   MetricsRegistry,
@@ -33,16 +32,10 @@ function point(name: string, attrs: Record<string, string> = {}): number | undef
   return p?.value as number | undefined;
 }
 
-const reader = new TestReader();
-const mp = new MeterProvider({ readers: [reader], views: catalogueViews() });
+// A reader as the SDK builds them: the producer is handed to it.
+const reader = new TestReader({ metricProducers: [producer] });
+const mp = new MeterProvider({ readers: [reader] });
 after(() => mp.shutdown());
-
-function bind(): void {
-  const meter = mp.getMeter('@wundr/otel');
-  for (const f of wm.wundrFamilies().values()) {
-    if (f instanceof HistogramFamily) f.instrument = meter.createHistogram(f.def.otelName, { description: f.def.help, unit: f.def.unit });
-  }
-}
 
 async function histogram(name: string): Promise<MetricData | undefined> {
   const { resourceMetrics } = await reader.collect();
@@ -99,10 +92,8 @@ test('the series cap folds new combinations into one all-other series', () => {
   assert.equal(point('wundr_model_requests', { provider: 'other', model: 'other' }), 3000 - 2000);
 });
 
-test('histograms drop observations until bound, then record with the catalogue buckets', async () => {
+test('histograms record with the catalogue buckets, through a reader as the SDK builds it', async () => {
   wm.resetWundrMetrics();
-  wm.recordToolExecution('early', 'success', 0.3);
-  bind();
   wm.recordToolExecution('grep', 'success', 0.3);
   const end = wm.toolMetrics.executionDuration.startTimer({ tool_name: 'timed' });
   const s = end({ status: 'timeout' });
@@ -111,11 +102,15 @@ test('histograms drop observations until bound, then record with the catalogue b
   const h = await histogram('wundr_tool_execution_duration_seconds');
   assert.ok(h && h.dataPointType === DataPointType.HISTOGRAM);
   const byTool = new Map(h.dataPoints.map((d) => [d.attributes.tool_name, d]));
-  assert.equal(byTool.has('early'), false);
   assert.equal(byTool.get('grep')!.value.count, 1);
+  assert.deepEqual(byTool.get('grep')!.value.buckets.counts, [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+  assert.equal(byTool.get('grep')!.value.min, 0.3);
   assert.equal(byTool.get('timed')!.attributes.status, 'timeout');
   assert.equal(byTool.get('bound')!.value.sum, 12);
   assert.deepEqual(byTool.get('grep')!.value.buckets.boundaries, [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60]);
+  // Upper bounds are inclusive (Prometheus le): 0.5 goes into the 0.5 bucket.
+  wm.toolMetrics.executionDuration.observe({ tool_name: 'edge', status: 'success' }, 0.5);
+  assert.deepEqual(wm.toolMetrics.executionDuration.get({ tool_name: 'edge', status: 'success' }).buckets, [0, 0, 0, 1, 1, 1, 1, 1, 1, 1]);
 });
 
 test('the old helpers record what they did before', () => {
