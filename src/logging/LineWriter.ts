@@ -18,34 +18,44 @@ export interface LineWriterStats {
   writeErrors: number;
 }
 
-/** Retry delay while a non-blocking destination says EAGAIN. */
-const BUSY_RETRY_MS = 10;
+/** First retry delay while a non-blocking destination says EAGAIN; doubles up to the max. */
+const BUSY_RETRY_MIN_MS = 1;
+const BUSY_RETRY_MAX_MS = 100;
 /** At exit, how long to keep retrying a busy destination before giving up. */
 const EXIT_BUDGET_MS = 1000;
-/** Largest single write (a pipe takes 64 KiB at a time anyway). */
-const MAX_WRITE_BYTES = 1024 * 1024;
+/** Characters converted and written per write(2) (a pipe takes 64 KiB at a time anyway). */
+const MAX_CHUNK_CHARS = 256 * 1024;
 const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * An asynchronous, bounded line writer for a file descriptor (stdout by
- * default), in the manner of pino's sonic-boom: `write` only appends to a
- * string buffer; one `fs.write` is in flight at a time and takes everything
- * buffered meanwhile, so a slow consumer costs memory up to the bound, never
- * event-loop time. A full buffer drops (and counts) the new line. EPIPE and
+ * default). `write` only appends to a string buffer; once per event-loop
+ * turn everything buffered goes out in one `write(2)` on the main thread.
+ *
+ * Why not the thread pool (sonic-boom's default)? A stdio pipe or socket is
+ * put in non-blocking mode (see the constructor), so a direct write never
+ * waits: it takes what fits and says EAGAIN for the rest, which is retried
+ * on a timer with back-off. That keeps the app's thread pool (fs, dns,
+ * crypto) free, keeps order exact, and lets the exit hook know exactly what
+ * was written. A full buffer drops (and counts) the new line. EPIPE and
  * other errors are swallowed and counted: logging never crashes the host.
- * On process 'exit', what is left is written with `fs.writeSync`.
  */
 export class LineWriter {
   readonly fd: number;
   private buf = '';
-  /** Bytes of the chunk being written (kept for partial writes). */
+  /** Bytes taken from `buf` and not yet fully written (a partial write's rest). */
   private pending: Buffer | undefined;
-  private writing = false;
+  private scheduled = false;
   private broken = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelay = BUSY_RETRY_MIN_MS;
   private waiters: (() => void)[] = [];
   private readonly max: number;
   private exitHook: (() => void) | undefined;
+  private readonly drainCb = (): void => {
+    this.scheduled = false;
+    this.drain(false);
+  };
   readonly stats: LineWriterStats = { lines: 0, dropped: 0, bufferedChars: 0, writeErrors: 0 };
 
   constructor(fd = 1, options: LineWriterOptions = {}) {
@@ -54,9 +64,8 @@ export class LineWriter {
     if (fd === 1 || fd === 2) {
       // Node opens a stdio pipe or socket in non-blocking mode when the
       // stream is first touched (console.log does it too). Without that, a
-      // stalled reader would park a thread-pool thread in write(2) forever
-      // and the exit flush would block the process; with it, writes get
-      // EAGAIN and are retried (bounded at exit).
+      // stalled reader would block write(2); with it, writes say EAGAIN.
+      // (A TTY stays blocking, as Node itself writes to it synchronously.)
       try {
         void (fd === 1 ? process.stdout : process.stderr);
       } catch {
@@ -78,7 +87,10 @@ export class LineWriter {
     this.buf += line;
     this.stats.bufferedChars += line.length;
     this.stats.lines++;
-    if (!this.writing) this.startWrite();
+    if (!this.scheduled && this.retryTimer === undefined) {
+      this.scheduled = true;
+      setImmediate(this.drainCb);
+    }
     return true;
   }
 
@@ -87,7 +99,7 @@ export class LineWriter {
    * (or was dropped), false when `timeoutMs` passed first (a stalled reader).
    */
   flush(timeoutMs = 10000): Promise<boolean> {
-    if (!this.writing && this.buf === '' && this.pending === undefined) return Promise.resolve(true);
+    if (this.idle()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== done);
@@ -102,103 +114,82 @@ export class LineWriter {
     });
   }
 
-  /**
-   * Writes what is left synchronously (process exit). A chunk already handed
-   * to the thread pool is left to it; the rest follows it.
-   */
+  /** Writes what is left now, synchronously (process exit); a busy destination is retried for up to 1 s. */
   flushSync(): void {
     if (this.retryTimer !== undefined) {
       clearTimeout(this.retryTimer);
       this.retryTimer = undefined;
-      this.writing = false;
     }
-    let chunk: Buffer | undefined;
-    if (!this.writing && this.pending !== undefined) {
-      chunk = this.pending;
-      this.pending = undefined;
-    }
-    if (this.buf !== '') {
-      const b = Buffer.from(this.buf);
-      chunk = chunk === undefined ? b : Buffer.concat([chunk, b]);
-      this.buf = '';
-    }
-    if (chunk === undefined) return;
-    const deadline = Date.now() + EXIT_BUDGET_MS;
-    let off = 0;
-    while (off < chunk.length && !this.broken) {
-      try {
-        off += fs.writeSync(this.fd, chunk, off, chunk.length - off);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EAGAIN' && Date.now() < deadline) {
-          // A non-blocking pipe is full: give the reader a moment, within the exit budget.
-          Atomics.wait(SLEEP, 0, 0, 1);
-          continue;
-        }
-        this.pending = chunk.subarray(off);
-        this.fail(err);
-        break;
-      }
-    }
-    this.stats.bufferedChars = 0;
-    if (!this.writing) this.wake();
+    this.drain(true);
   }
 
-  /** Stops the exit hook (tests, or a writer being replaced). */
+  /** Stops the exit hook and timers (tests, or a writer being replaced). */
   close(): void {
     if (this.exitHook) process.removeListener('exit', this.exitHook);
     this.exitHook = undefined;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
-  private startWrite(): void {
-    if (this.pending === undefined) {
-      if (this.buf === '') {
-        this.writing = false;
-        this.wake();
-        return;
+  private idle(): boolean {
+    return this.buf === '' && this.pending === undefined;
+  }
+
+  private drain(atExit: boolean): void {
+    const deadline = atExit ? Date.now() + EXIT_BUDGET_MS : 0;
+    while (!this.broken) {
+      if (this.pending === undefined) {
+        if (this.buf === '') break;
+        let take = this.buf;
+        if (take.length > MAX_CHUNK_CHARS) {
+          const nl = take.lastIndexOf('\n', MAX_CHUNK_CHARS);
+          take = take.slice(0, nl > 0 ? nl + 1 : MAX_CHUNK_CHARS);
+        }
+        this.buf = take.length === this.buf.length ? '' : this.buf.slice(take.length);
+        this.stats.bufferedChars = this.buf.length;
+        this.pending = Buffer.from(take);
       }
-      let take = this.buf;
-      // Convert at most ~1 MiB at a time (characters are <= 3 bytes in UTF-8 from UTF-16 units).
-      if (take.length > MAX_WRITE_BYTES / 3) {
-        const nl = take.lastIndexOf('\n', MAX_WRITE_BYTES / 3);
-        take = take.slice(0, nl > 0 ? nl + 1 : MAX_WRITE_BYTES / 3);
-      }
-      this.buf = this.buf.length === take.length ? '' : this.buf.slice(take.length);
-      this.stats.bufferedChars = this.buf.length;
-      this.pending = Buffer.from(take);
-    }
-    this.writing = true;
-    const chunk = this.pending;
-    fs.write(this.fd, chunk, 0, chunk.length, null, (err, n) => {
-      if (err) {
-        if (err.code === 'EAGAIN') {
-          this.retryTimer = setTimeout(() => {
-            this.retryTimer = undefined;
-            this.startWrite();
-          }, BUSY_RETRY_MS);
-          this.retryTimer.unref();
-          return;
+      const chunk = this.pending;
+      try {
+        const n = fs.writeSync(this.fd, chunk, 0, chunk.length);
+        this.pending = n < chunk.length ? chunk.subarray(n) : undefined;
+        this.retryDelay = BUSY_RETRY_MIN_MS;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+          if (atExit) {
+            if (Date.now() < deadline) {
+              Atomics.wait(SLEEP, 0, 0, 1);
+              continue;
+            }
+          } else {
+            // The reader is behind: come back later, less often while it stays behind.
+            this.retryTimer = setTimeout(() => {
+              this.retryTimer = undefined;
+              this.drain(false);
+            }, this.retryDelay);
+            this.retryTimer.unref();
+            this.retryDelay = Math.min(this.retryDelay * 2, BUSY_RETRY_MAX_MS);
+            return;
+          }
         }
         this.fail(err);
-        this.writing = false;
-        this.wake();
-        return;
+        break;
       }
-      if (this.pending === chunk) this.pending = n < chunk.length ? chunk.subarray(n) : undefined;
-      this.startWrite();
-    });
+    }
+    if (this.idle() || this.broken) this.wake();
   }
 
   private fail(err: unknown): void {
     this.stats.writeErrors++;
-    // EPIPE/EBADF: the reader is gone; keep accepting calls, drop the lines.
-    const lost = countLines(this.pending) + countLinesStr(this.buf);
-    this.stats.dropped += lost;
+    // What was not written is lost: count its lines.
+    this.stats.dropped += countLines(this.pending) + countLinesStr(this.buf);
     this.pending = undefined;
     this.buf = '';
     this.stats.bufferedChars = 0;
     const code = (err as NodeJS.ErrnoException)?.code;
-    if (code === 'EPIPE' || code === 'EBADF' || code === 'ECONNRESET') this.broken = true;
+    // The reader is gone for good: keep accepting calls, drop the lines.
+    // (Anything else, e.g. ENOSPC, loses this batch only.)
+    if (code === 'EPIPE' || code === 'EBADF' || code === 'ECONNRESET' || code === 'ENOTCONN') this.broken = true;
   }
 
   private wake(): void {
