@@ -30,7 +30,7 @@ export function adaptLogLevelRegistry(reg: unknown): LogLevelControl {
   const o = reg as Record<string, unknown>;
   const getGlobal = pick(o, ['getGlobalLevel', 'getLevel', 'globalLevel']);
   const setGlobal = pick(o, ['setGlobalLevel', 'setLevel']);
-  const getComponents = pick(o, ['getComponentLevels', 'getAllComponentLevels', 'componentLevels', 'snapshot']);
+  const getComponents = pick(o, ['getComponentLevels', 'getAllComponentLevels', 'list', 'snapshot']);
   const setComponent = pick(o, ['setComponentLevel']);
   const clearComponent = pick(o, ['clearComponentLevel', 'resetComponentLevel', 'removeComponentLevel', 'deleteComponentLevel']);
   const reset = pick(o, ['reset', 'resetAll', 'clear']);

@@ -140,3 +140,18 @@ test('/loglevel without a logging part answers 503, not a crash', async (t) => {
   t.after(() => server.stop());
   assert.equal((await fetch(`${base}/loglevel`)).status, 503);
 });
+
+test('the adapter works with the logging part\'s real LogLevelRegistry', async () => {
+  const { LogLevelRegistry } = await import('../../src/logging/LogLevelRegistry.ts');
+  const reg = new LogLevelRegistry();
+  const c = adaptLogLevelRegistry(reg);
+  c.setComponentLevel('SessionExecutor', 'debug');
+  c.setGlobalLevel('warn');
+  assert.deepEqual(c.getComponentLevels(), { SessionExecutor: 'debug' });
+  assert.equal(c.getGlobalLevel(), 'warn');
+  assert.equal(reg.getEffectiveLevel('SessionExecutor'), 'debug');
+  c.clearComponentLevel('SessionExecutor');
+  assert.deepEqual(c.getComponentLevels(), {});
+  c.reset();
+  assert.equal(c.getGlobalLevel(), 'info');
+});
