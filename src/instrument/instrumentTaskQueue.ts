@@ -1,6 +1,4 @@
-import { context, trace } from '@opentelemetry/api';
 import { queueMetrics } from '../metrics/wundrMetrics.ts';
-import { failSpan, startSpan } from '../tracing/spans.ts';
 import { claim, guard, isThenable, requireObject, since, wrapMethod, type Undo } from './patch.ts';
 
 export interface InstrumentTaskQueueOptions {
@@ -16,7 +14,8 @@ export interface InstrumentTaskQueueOptions {
  * Queue metrics (seed §3.1 "Queue and Processing", the `queuedTasks` of
  * getStatus()): `wundr_queue_enqueued_total`, `_dequeued_total`,
  * `wundr_queue_depth` after each change, and `_processing_duration_seconds`
- * with a `queue.process {name}` span around the process method.
+ * around the process method (no span: the item's work belongs to the trace
+ * of whoever enqueued it).
  * Returns the undo function.
  */
 export function instrumentTaskQueue(queue: object, options: InstrumentTaskQueueOptions): Undo {
@@ -66,17 +65,14 @@ export function instrumentTaskQueue(queue: object, options: InstrumentTaskQueueO
       undos.push(
         wrapMethod(queue, m.process, (original) =>
           function (this: unknown, ...args: unknown[]) {
-            const span = startSpan(`queue.process ${options.name}`, { attributes: { 'wundr.queue.name': options.name } });
+            // No span: the work a queue item carries (a session) is a child of
+            // the request that enqueued it, not of the queue (seed §5.3 tree).
             const t0 = performance.now();
-            const end = () => {
-              guard('queue metrics', () => queueMetrics.processingDuration.observe(labels, since(t0)));
-              span.end();
-            };
+            const end = () => guard('queue metrics', () => queueMetrics.processingDuration.observe(labels, since(t0)));
             let out: unknown;
             try {
-              out = context.with(trace.setSpan(context.active(), span), () => original.apply(this, args));
+              out = original.apply(this, args);
             } catch (err) {
-              failSpan(span, err);
               end();
               throw err;
             }
@@ -87,7 +83,6 @@ export function instrumentTaskQueue(queue: object, options: InstrumentTaskQueueO
                   return v;
                 },
                 (err: unknown) => {
-                  failSpan(span, err);
                   end();
                   throw err;
                 },

@@ -274,7 +274,7 @@ test('token budget tracker: threshold events set the budget gauge', async () => 
   assert.equal(tracker.eventNames().length, 0);
 });
 
-test('task queue: depth, enqueued, dequeued and processing spans', async () => {
+test('task queue: depth, enqueued, dequeued, processing time', async () => {
   const queue = {
     items: [] as number[],
     enqueue(x: number) {
@@ -298,7 +298,7 @@ test('task queue: depth, enqueued, dequeued and processing spans', async () => {
   assert.equal(queueMetrics.enqueued.get({ queue_name: 'tasks' }), 5);
   assert.equal(queueMetrics.dequeued.get({ queue_name: 'tasks' }), 1);
   assert.equal(await queue.process(2), 4);
-  assert.equal(h.spans()[0]?.name, 'queue.process tasks');
+  assert.equal(h.spans().length, 0, 'no queue span: the work joins the enqueuer trace');
   undo();
   assert.equal(Object.prototype.hasOwnProperty.call(queue, 'enqueue'), true);
   assert.throws(() => instrumentTaskQueue(queue, { name: '' }), /needs options.name/);
