@@ -58,6 +58,11 @@ export class LogLevelRegistry {
     this.changed();
   }
 
+  /** Every component level set, by component name. */
+  getComponentLevels(): Record<string, LogLevelName> {
+    return Object.fromEntries([...this.components].map(([k, v]) => [k, LEVEL_NAMES[v]!]));
+  }
+
   /** Removes a component's level; returns whether it had one. */
   clearComponentLevel(component: string): boolean {
     const had = this.components.delete(component);
@@ -82,7 +87,7 @@ export class LogLevelRegistry {
   list(): LogLevelSnapshot {
     return {
       globalLevel: this.getGlobalLevel(),
-      componentLevels: Object.fromEntries([...this.components].map(([k, v]) => [k, LEVEL_NAMES[v]!])),
+      componentLevels: this.getComponentLevels(),
       validLevels: [...LEVEL_NAMES],
     };
   }
