@@ -113,21 +113,37 @@ export const DDTRACE: HttpVariant = {
   exports: 'datadog',
 };
 
-/** Extra variants for diagnosis (`--extra`): where @wundr/otel's cost goes. */
-export const WUNDR_EXTRAS: HttpVariant[] = [
-  {
-    ...WUNDR,
-    id: 'wundr-nosample',
-    name: '@wundr/otel, TRACING_SAMPLE_RATE=0',
-    env: (ctx) => ({ ...WUNDR.env(ctx), TRACING_SAMPLE_RATE: '0' }),
-  },
-  {
-    ...WUNDR,
-    id: 'wundr-json',
-    name: '@wundr/otel, OTLP http/json',
-    env: (ctx) => ({ ...WUNDR.env(ctx), OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }),
-  },
+function wundrWith(id: string, name: string, extra: Record<string, string>, why: string): HttpVariant & { why: string } {
+  return { ...WUNDR, id, name, env: (ctx) => ({ ...WUNDR.env(ctx), ...extra }), why };
+}
+
+/**
+ * The cost breakdown (`--only ablation`): @wundr/otel with one part switched
+ * off at a time, by environment alone, so the difference to the full preload
+ * is what that part costs per request.
+ */
+export const WUNDR_ABLATIONS: (HttpVariant & { why: string })[] = [
+  wundrWith('wundr-nosample', 'TRACING_SAMPLE_RATE=0', { TRACING_SAMPLE_RATE: '0' }, 'spans started but not sampled: nothing recorded or exported'),
+  wundrWith('wundr-notrace', 'TRACING_ENABLED=false', { TRACING_ENABLED: 'false' }, "no tracer provider: the API's pass-through spans"),
+  wundrWith('wundr-nometrics', 'OTEL_METRICS_EXPORTER=none', { OTEL_METRICS_EXPORTER: 'none' }, 'no meter provider: the HTTP duration histogram and the catalogue are no-ops'),
+  wundrWith('wundr-nologs', 'OTEL_LOGS_EXPORTER=none', { OTEL_LOGS_EXPORTER: 'none' }, 'no OTLP log export'),
+  wundrWith('wundr-json', 'OTEL_EXPORTER_OTLP_PROTOCOL=http/json', { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, 'JSON instead of protobuf on the wire'),
+  wundrWith(
+    'wundr-bigbatch',
+    'OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048',
+    { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048', OTEL_BSP_MAX_QUEUE_SIZE: '8192' },
+    'a quarter of the export requests (queue 8192)',
+  ),
+  wundrWith(
+    'wundr-bare',
+    'everything off but the HTTP patch',
+    { TRACING_ENABLED: 'false', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', HEALTH_CHECK_ENABLED: 'false', ALERTING_ENABLED: 'false' },
+    'instrumentation-http and the context manager with nothing recorded: the floor of this design',
+  ),
 ];
+
+/** Extra variants for the main tables (`--extra`). */
+export const WUNDR_EXTRAS: HttpVariant[] = WUNDR_ABLATIONS.filter((v) => v.id === 'wundr-nosample' || v.id === 'wundr-json');
 
 export const HTTP_VARIANTS: HttpVariant[] = [BASELINE, WUNDR, AUTO, DDTRACE];
 

@@ -121,7 +121,9 @@ export async function runMemory(o: MemoryOptions): Promise<MemoryResult> {
     // more than 2 MiB above the first (GC sawtooth alone moves the slope on short runs).
     const rising = (s: number, d: number) => s > 1 && d > 2;
     const verdict =
-      rising(rSlope, rDrift) || rising(hSlope, hDrift)
+      o.durationS < 60
+        ? `too short to judge (${o.durationS} s; heaps and pools are still filling in the first minute)`
+        : rising(rSlope, rDrift) || rising(hSlope, hDrift)
         ? 'UPWARD TREND: memory keeps growing under steady load'
         : 'no upward trend (slope ≤ 1 MiB/min or the last third within 2 MiB of the first)';
     return { rss, heap, rssSlopeMiBPerMin: rSlope, heapSlopeMiBPerMin: hSlope, rssDriftMiB: rDrift, heapDriftMiB: hDrift, load, verdict };

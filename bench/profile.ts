@@ -5,12 +5,12 @@
  *
  *   node build/bench/profile.js [seconds] [work-ms]   # prints markdown
  *
- * Also `--extra`-style diagnosis: PROFILE_VARIANT=wundr-nosample|wundr-json.
+ * PROFILE_VARIANT=<id of one of http.ts's WUNDR_ABLATIONS> profiles that variant instead.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { WUNDR, WUNDR_EXTRAS, type HttpVariant } from './http.ts';
+import { BASELINE, WUNDR, WUNDR_ABLATIONS, type HttpVariant } from './http.ts';
 import { calibrate } from './work.ts';
 import { cleanEnv, freePort, ROOT, runLoad, spawnNode, stopChild, waitForPort } from './proc.ts';
 import { startSink } from './sink.ts';
@@ -36,6 +36,10 @@ export interface ProfileSummary {
   functions: ProfileRow[];
   packages: ProfileRow[];
   rps: number;
+  /** Requests answered over the profiled life of the process (warm-up included). */
+  requests: number;
+  /** Self time per package/area over the whole profile, untruncated (ms). */
+  allPackages: Map<string, number>;
 }
 
 /** The package or area a script URL belongs to. */
@@ -53,7 +57,7 @@ export function areaOf(url: string, fn: string): string {
   return url;
 }
 
-export function summarizeProfile(p: CpuProfile, top = 25): Omit<ProfileSummary, 'rps'> {
+export function summarizeProfile(p: CpuProfile, top = 25): Omit<ProfileSummary, 'rps' | 'requests'> {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
@@ -83,7 +87,13 @@ export function summarizeProfile(p: CpuProfile, top = 25): Omit<ProfileSummary, 
       .map((r) => ({ ...r, pct: (100 * r.selfMs) / total }))
       .sort((a, b) => b.selfMs - a.selfMs)
       .slice(0, top);
-  return { totalMs: total, idleMs: idle, functions: finish(fns), packages: finish(pkgs) };
+  return {
+    totalMs: total,
+    idleMs: idle,
+    functions: finish(fns),
+    packages: finish(pkgs),
+    allPackages: new Map([...pkgs].map(([k, v]) => [k, v.selfMs])),
+  };
 }
 
 function shortUrl(url: string): string {
@@ -107,14 +117,14 @@ export async function profileVariant(
   try {
     await waitForPort(appPort, 30_000, child.proc);
     const url = `http://127.0.0.1:${appPort}/`;
-    await runLoad({ url, durationS: 2, connections: o.connections });
+    const warm = await runLoad({ url, durationS: 2, connections: o.connections });
     const r = await runLoad({ url, durationS: o.seconds, connections: o.connections });
     // The profile is written when the process exits normally (the server closes on SIGTERM).
     await stopChild(child, 15_000);
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`no .cpuprofile written (stderr: ${child.stderr().slice(-300)})`);
     const prof = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
-    return { ...summarizeProfile(prof), rps: r.rps };
+    return { ...summarizeProfile(prof), rps: r.rps, requests: warm.total + r.total };
   } finally {
     await stopChild(child, 2000);
     rmSync(dir, { recursive: true, force: true });
@@ -139,6 +149,30 @@ export function profileMarkdown(title: string, s: ProfileSummary, top = 15): str
   return lines.join('\n');
 }
 
+/**
+ * CPU per request by package/area, the variant next to the baseline: what
+ * the preload adds, and where (the baseline's own socket and HTTP parser work
+ * is in both).
+ */
+export function compareMarkdown(baseName: string, base: ProfileSummary, name: string, v: ProfileSummary, top = 14): string {
+  const per = (s: ProfileSummary, k: string) => ((s.allPackages.get(k) ?? 0) * 1000) / Math.max(1, s.requests);
+  const keys = new Set([...base.allPackages.keys(), ...v.allPackages.keys()]);
+  const rows = [...keys].map((k) => ({ k, b: per(base, k), x: per(v, k) })).sort((a, b) => b.x - b.b - (a.x - a.b));
+  const totB = (base.totalMs * 1000) / Math.max(1, base.requests);
+  const totV = (v.totalMs * 1000) / Math.max(1, v.requests);
+  const delta = totV - totB;
+  return [
+    `#### CPU per request by package: ${name} against ${baseName}`,
+    '',
+    `Profiled self time divided by the requests answered while profiled (${base.requests} and ${v.requests}): ${totB.toFixed(1)} µs/req without the preload, ${totV.toFixed(1)} µs/req with it, **+${delta.toFixed(1)} µs/req**.`,
+    '',
+    `| package / area | ${baseName} µs/req | ${name} µs/req | added µs/req | share of the added |`,
+    '|---|---:|---:|---:|---:|',
+    ...rows.slice(0, top).map((r) => `| ${r.k} | ${r.b.toFixed(2)} | ${r.x.toFixed(2)} | ${(r.x - r.b >= 0 ? '+' : '') + (r.x - r.b).toFixed(2)} | ${((100 * (r.x - r.b)) / delta).toFixed(1)} % |`),
+    '',
+  ].join('\n');
+}
+
 if (require.main === module) {
   const seconds = Number(process.argv[2] ?? 10);
   const workMs = Number(process.argv[3] ?? 0);
@@ -146,9 +180,12 @@ if (require.main === module) {
     const sinkPort = await freePort();
     const sink = await startSink(sinkPort);
     try {
-      const variant = WUNDR_EXTRAS.find((v) => v.id === process.env.PROFILE_VARIANT) ?? WUNDR;
+      const variant = WUNDR_ABLATIONS.find((v) => v.id === process.env.PROFILE_VARIANT) ?? WUNDR;
       const workIters = workMs > 0 ? calibrate(workMs) : 0;
-      const s = await profileVariant(variant, { seconds, workIters, connections: 10, sinkUrl: `http://127.0.0.1:${sinkPort}` });
+      const opts = { seconds, workIters, connections: 10, sinkUrl: `http://127.0.0.1:${sinkPort}` };
+      const base = await profileVariant(BASELINE, opts);
+      const s = await profileVariant(variant, opts);
+      process.stdout.write(compareMarkdown('no preload', base, variant.name, s));
       process.stdout.write(profileMarkdown(`${variant.name}, ${workMs} ms handler`, s, 25));
     } finally {
       sink.close();

@@ -37,6 +37,7 @@ export interface ReportInput {
   settings: { rounds: number; durationS: number; warmupS: number; connections: number };
   scenarios: { name: string; workIters: number; target: number; summary: Summary[] }[];
   startup?: { rounds: number; rows: StartupRow[] };
+  ablation?: { rounds: number; durationS: number; summary: Summary[]; why: Record<string, string> };
   memory?: { durationS: number; rate: number; result: MemoryResult };
   hotPaths?: HotPath[];
   profiles?: string[];
@@ -118,6 +119,28 @@ export function renderReport(r: ReportInput): string {
     }
   }
 
+  if (r.ablation) {
+    const a = r.ablation;
+    const base = a.summary.find((s) => s.id === 'baseline');
+    const full = a.summary.find((s) => s.id === 'wundr');
+    out.push(
+      '## Cost breakdown: @wundr/otel with one part off',
+      '',
+      `The trivial server again, ${a.rounds} interleaved rounds of ${a.durationS} s, @wundr/otel with one part switched off by environment; the server's CPU per request (from /proc) says what each part costs. "Saved" is the full preload's µs/req minus this variant's.`,
+      '',
+      '| variant | what it leaves out | server CPU µs/req | over baseline | saved vs full preload | req/s ratio |',
+      '|---|---|---:|---:|---:|---:|',
+      ...a.summary.map((s) => {
+        if (!s.rounds) return `| ${s.name} | failed: ${(s.failures[0] ?? s.skipped ?? '').replace(/\|/g, '/').slice(0, 150)} | | | | |`;
+        const over = base ? s.cpuUsPerReq - base.cpuUsPerReq : NaN;
+        const saved = full ? full.cpuUsPerReq - s.cpuUsPerReq : NaN;
+        const label = s.id === 'wundr' ? '@wundr/otel/register (everything on)' : s.name;
+        return `| ${label} | ${a.why[s.id] ?? ''} | ${n1(s.cpuUsPerReq)} | ${s.id === 'baseline' ? '' : signed(over, 1)} | ${s.id === 'baseline' || s.id === 'wundr' ? '' : signed(saved, 1)} | ${s.id === 'baseline' ? '1.00' : n2(s.ratio)} |`;
+      }),
+      '',
+    );
+  }
+
   if (r.startup) {
     const base = r.startup.rows[0];
     out.push(
@@ -161,9 +184,11 @@ export function renderReport(r: ReportInput): string {
     out.push('## Hot paths', '', 'Each run as its own process (bench/metrics.ts, bench/logging.ts, bench/tracing.ts); their output as printed.', '');
     for (const h of r.hotPaths) {
       out.push(`### ${h.name} (\`node ${h.file}\`)`, '');
-      if (h.status === 'missing') out.push(`Not run: ${h.file} does not exist yet.`, '');
+      if (h.status === 'missing') out.push(`Not run: ${h.file.split(' ')[0]} does not exist yet.`, '');
       else if (h.status === 'failed') out.push('Failed:', '', '```', h.output.trim(), '```', '');
-      else out.push(h.output.trim(), '');
+      // Plain-text tables go in a code block so their columns survive; markdown goes in as is.
+      else if (/^\|.*\|\s*$/m.test(h.output)) out.push(h.output.trim(), '');
+      else out.push('```text', h.output.trimEnd(), '```', '');
     }
   }
 

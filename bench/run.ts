@@ -5,7 +5,7 @@
  *
  *   node build/bench/run.js [--quick] [--rounds N] [--duration S] [--warmup S]
  *     [--connections C] [--memory-duration S] [--memory-rate R]
- *     [--startup-rounds N] [--only http,startup,memory,hot,profile]
+ *     [--startup-rounds N] [--only http,ablation,startup,memory,hot,profile]
  *     [--extra] [--profile auto|always|never] [--no-write]
  *
  * --quick: short rounds for CI (about 3 minutes); numbers are indicative.
@@ -15,7 +15,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HTTP_VARIANTS, runScenario, summarize, WUNDR, WUNDR_EXTRAS, type Summary } from './http.ts';
+import { BASELINE, HTTP_VARIANTS, runScenario, summarize, WUNDR, WUNDR_ABLATIONS, WUNDR_EXTRAS, type Summary } from './http.ts';
 import { runMemory } from './memory.ts';
 import { profileMarkdown, profileVariant } from './profile.ts';
 import { freePort, NODE, PEERS, ROOT, spawnNode, stopChild, waitForPort } from './proc.ts';
@@ -24,7 +24,7 @@ import { measureStartup, peerStartupVariants, STARTUP_VARIANTS } from './startup
 import { barChart, lineChart, PALETTE } from './svg.ts';
 import { calibrate } from './work.ts';
 
-const SECTIONS = ['http', 'startup', 'memory', 'hot', 'profile'] as const;
+const SECTIONS = ['http', 'ablation', 'startup', 'memory', 'hot', 'profile'] as const;
 type Section = (typeof SECTIONS)[number];
 
 export interface RunOptions {
@@ -54,7 +54,8 @@ export function parseArgs(argv: string[]): RunOptions {
     memoryDurationS: quick ? 20 : 120,
     memoryRate: 200,
     startupRounds: quick ? 5 : 15,
-    only: new Set(SECTIONS),
+    // The cost breakdown takes minutes and is for diagnosis: full runs only.
+    only: new Set(quick ? SECTIONS.filter((x) => x !== 'ablation') : SECTIONS),
     extra: false,
     profile: 'auto',
     write: true,
@@ -169,9 +170,11 @@ function machine(): Machine {
 /** Runs one of the other engineers' hot-path benchmarks as its own process; its stdout goes in the report. */
 function runHotPath(name: string, quick: boolean): Promise<HotPath> {
   const file = `build/bench/${name}.js`;
-  if (!existsSync(path.join(ROOT, file))) return Promise.resolve({ name, file, status: 'missing', output: '' });
+  const shown = quick ? `${file} 5` : file;
+  if (!existsSync(path.join(ROOT, file))) return Promise.resolve({ name, file: shown, status: 'missing', output: '' });
   return new Promise((resolve) => {
-    const p = spawn(NODE, [file, ...(quick ? ['--quick'] : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Their convention: `node build/bench/<name>.js [rounds]`.
+    const p = spawn(NODE, [file, ...(quick ? ['5'] : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -181,8 +184,8 @@ function runHotPath(name: string, quick: boolean): Promise<HotPath> {
     const timer = setTimeout(() => p.kill('SIGKILL'), (quick ? 3 : 10) * 60_000);
     p.once('exit', (code, signal) => {
       clearTimeout(timer);
-      if (code === 0) resolve({ name, file, status: 'ok', output: out });
-      else resolve({ name, file, status: 'failed', output: `exit ${code ?? signal}\n${out.slice(-2000)}\n${err}` });
+      if (code === 0) resolve({ name, file: shown, status: 'ok', output: out });
+      else resolve({ name, file: shown, status: 'failed', output: `exit ${code ?? signal}\n${out.slice(-2000)}\n${err}` });
     });
   });
 }
@@ -226,12 +229,14 @@ async function main(): Promise<void> {
   const sink = spawnNode([path.join(ROOT, 'build', 'bench', 'sink.js'), String(sinkPort)], process.env);
   await waitForPort(sinkPort, 10_000, sink.proc);
   const sinkUrl = `http://127.0.0.1:${sinkPort}`;
+  const commonOpts = () => ({ rounds: o.rounds, durationS: o.durationS, warmupS: o.warmupS, connections: o.connections, sinkUrl, variants: HTTP_VARIANTS, log });
+  const common = commonOpts;
   try {
     if (o.only.has('http')) {
       const variants = o.extra ? [...HTTP_VARIANTS, ...WUNDR_EXTRAS] : HTTP_VARIANTS;
       const perRun = o.warmupS + o.durationS + 3;
       log(`HTTP overhead: ${variants.length} variants × ${o.rounds} rounds × 2 scenarios, about ${Math.ceil((variants.length * o.rounds * 2 * perRun) / 60)} min`);
-      const common = { rounds: o.rounds, durationS: o.durationS, warmupS: o.warmupS, connections: o.connections, sinkUrl, variants, log };
+      const common = { ...commonOpts(), variants };
       const workIters = calibrate(1);
       log(`1 ms of handler work = ${workIters} iterations of bench/work.ts spin() on this machine`);
       for (const [name, iters, target] of [
@@ -252,6 +257,15 @@ async function main(): Promise<void> {
       if (dd && !dd.skipped && dd.rounds) {
         notes.push(`dd-trace ran without a Datadog agent: DD_TRACE_AGENT_URL pointed at the local sink, which answered its trace intake with 200 and counted ${(dd.exportedPerReq * 100).toFixed(0)} % of requests as exported traces.`);
       }
+    }
+
+    if (o.only.has('ablation')) {
+      const variants = [BASELINE, WUNDR, ...WUNDR_ABLATIONS];
+      const rounds = Math.max(2, Math.min(o.rounds, 3));
+      const durationS = Math.min(o.durationS, 5);
+      log(`cost breakdown: ${variants.length} variants × ${rounds} rounds × ${durationS} s, trivial handler`);
+      const sc = await runScenario('cost breakdown', 0, { ...common(), rounds, durationS, variants });
+      input.ablation = { rounds, durationS, summary: summarize(sc), why: Object.fromEntries(WUNDR_ABLATIONS.map((v) => [v.id, v.why])) };
     }
 
     if (o.only.has('startup')) {

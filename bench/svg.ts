@@ -65,7 +65,7 @@ export function barChart(title: string, groups: BarGroup[], opts: { max?: number
   const step = max > 2 ? 0.5 : 0.25;
   for (let t = 0; t <= max + 1e-9; t += step) {
     out.push(`<line x1="${f(x(t))}" y1="${f(axisY)}" x2="${f(x(t))}" y2="${f(axisY + 4)}" stroke="#333"/>`);
-    out.push(`<text x="${f(x(t))}" y="${f(axisY + 16)}" text-anchor="middle" font-size="11">${f(t)}</text>`);
+    out.push(`<text x="${f(x(t))}" y="${f(axisY + 16)}" text-anchor="middle" font-size="11">${Number(t.toFixed(2))}</text>`);
   }
   const height = axisY + 28;
   return [
@@ -90,7 +90,7 @@ export function lineChart(title: string, series: Series[], opts: { width?: numbe
   const height = opts.height ?? 300;
   const left = 60;
   const right = 150;
-  const top = 36;
+  const top = 48;
   const bottom = 40;
   const pts = series.flatMap((s) => s.points);
   const xMax = Math.max(1, ...pts.map((p) => p[0]));
@@ -111,7 +111,7 @@ export function lineChart(title: string, series: Series[], opts: { width?: numbe
   out.push(`<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="#333"/>`);
   out.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="#333"/>`);
   out.push(`<text x="${f((left + width - right) / 2)}" y="${height - 6}" text-anchor="middle" font-size="11">seconds</text>`);
-  if (opts.yUnit) out.push(`<text x="12" y="${top - 8}" font-size="11">${esc(opts.yUnit)}</text>`);
+  if (opts.yUnit) out.push(`<text x="${left - 6}" y="${top - 8}" text-anchor="end" font-size="11">${esc(opts.yUnit)}</text>`);
   series.forEach((s, i) => {
     const color = s.color ?? PALETTE[(i + 1) % PALETTE.length]!;
     if (s.points.length) {
