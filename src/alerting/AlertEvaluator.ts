@@ -134,6 +134,11 @@ export class AlertEvaluator extends EventEmitter {
     this.source = source;
   }
 
+  /** Where this evaluator reads metric data (the SDK's reader in the preload). */
+  getSource(): MetricSource | undefined {
+    return this.source;
+  }
+
   /** The meter the firing-alerts gauge is created on (once; later calls are ignored). */
   setMeter(meter: Meter): void {
     if (this.gaugeRegistered) return;

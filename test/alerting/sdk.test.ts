@@ -2,18 +2,22 @@
  * Health and alerting on the real SDK: the same numbers /metrics serves feed
  * /health's metrics block and the in-process evaluator (one truth).
  */
-import { test } from 'node:test';
+import { test, before, after as afterAll } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config.ts';
 import { startSdk } from '../../src/sdk.ts';
-import { queueMetrics, agentMetrics } from '../../src/metrics/index.ts';
+import { queueMetrics, agentMetrics, toolMetrics, recordModelRequest, recordAgentSpawned, recordAgentFailed } from '../../src/metrics/index.ts';
+import { AlertEvaluator } from '../../src/alerting/AlertEvaluator.ts';
+import { defaultAlertRules } from '../../src/alerting/defaultRules.ts';
 import { getAlertEvaluator } from '../../src/alerting/feature.ts';
 import { getHealthChecker, setReady } from '../../src/health/feature.ts';
 import { freePort } from '../support/child.ts';
 import type { Alert } from '../../src/alerting/types.ts';
 
-test('SDK: queue depth drives /health queuedTasks, the evaluator, /alerts and the firing gauge on /metrics', async (t) => {
-  const port = await freePort();
+let port = 0;
+let sdk: ReturnType<typeof startSdk>;
+before(async () => {
+  port = await freePort();
   const { config } = loadConfig({
     METRICS_HOST: '127.0.0.1',
     METRICS_PORT: String(port),
@@ -22,9 +26,13 @@ test('SDK: queue depth drives /health queuedTasks, the evaluator, /alerts and th
     ALERTING_EVALUATION_INTERVAL: '3600',
     HEALTH_CHECK_TIMEOUT: '200',
   });
-  const sdk = startSdk(config, { httpInstrumentation: false });
-  t.after(() => sdk.shutdown(3000));
+  sdk = startSdk(config, { httpInstrumentation: false });
   await sdk.ready;
+});
+// One SDK for the file (it registers globals); stopped after the last test.
+afterAll(() => sdk.shutdown(3000));
+
+test('SDK: queue depth drives /health queuedTasks, the evaluator, /alerts and the firing gauge on /metrics', async () => {
   const base = `http://127.0.0.1:${port}`;
 
   queueMetrics.depth.set({ queue_name: 'tasks' }, 150);
@@ -75,4 +83,28 @@ test('SDK: queue depth drives /health queuedTasks, the evaluator, /alerts and th
   assert.equal(ev.getResolvedAlerts()[0]?.rule, 'QueueBacklogNow');
   const after = await (await fetch(`${base}/metrics`)).text();
   assert.match(after, /wundr_alerts_firing\{alertname="QueueBacklogNow",severity="critical"\} 0/);
+});
+
+test('SDK: counter, ratio and histogram rules read the exporter-named series (_total, _bucket) of the real SDK', async () => {
+  const ev0 = getAlertEvaluator();
+  const source = ev0.getSource();
+  assert.ok(source, 'the preload-style evaluator has the SDK source');
+  let now = Date.now();
+  const rules = defaultAlertRules()
+    .filter((r) => ['ToolFailureRate', 'LLMLatencyHigh', 'HighAgentFailureRate'].includes(r.name))
+    .map((r) => ({ ...r, duration: 0 }));
+  const ev = new AlertEvaluator({ rules, source, now: () => now, logger: { info() {}, warn() {}, error() {} } });
+  await ev.evaluate();
+  for (let i = 0; i < 3; i++) {
+    now += 30_000;
+    for (let k = 0; k < 10; k++) toolMetrics.errors.inc({ tool_name: 'drift_detection', error_type: 'timeout' });
+    for (let k = 0; k < 4; k++) recordModelRequest({ provider: 'openai', model: 'gpt-4o', durationSeconds: 45 });
+    for (let k = 0; k < 10; k++) recordAgentSpawned('o1', 'claude-code');
+    for (let k = 0; k < 3; k++) recordAgentFailed('o1', 'claude-code', 'crash');
+    await ev.evaluate();
+  }
+  const firing = Object.fromEntries(ev.getFiringAlerts().map((a) => [a.rule, a.value]));
+  assert.ok(firing.ToolFailureRate! > 5, `tool errors/min: ${JSON.stringify(firing)}`);
+  assert.ok(firing.LLMLatencyHigh! > 30 && firing.LLMLatencyHigh! <= 60, `p95 interpolated in the (30, 60] bucket: ${firing.LLMLatencyHigh}`);
+  assert.ok(Math.abs(firing.HighAgentFailureRate! - 0.3) < 1e-9, `failed/spawned: ${firing.HighAgentFailureRate}`);
 });
