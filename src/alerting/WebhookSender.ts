@@ -1,5 +1,4 @@
 import * as http from 'node:http';
-import * as https from 'node:https';
 import { diag } from '@opentelemetry/api';
 import type { Alert } from './types.ts';
 
@@ -150,7 +149,8 @@ function postOnce(config: WebhookConfig, body: string): Promise<{ ok: boolean; r
       resolve({ ok: false, retryable: false, reason: 'bad URL' });
       return;
     }
-    const mod = url.protocol === 'https:' ? https : http;
+    // https (tls, crypto) is loaded on the first https delivery only.
+    const mod: typeof http = url.protocol === 'https:' ? (require('node:https') as typeof http) : http;
     const timeoutMs = config.timeoutMs ?? 5000;
     const req = mod.request(url, {
       method: 'POST',
