@@ -203,6 +203,10 @@ export class AlertEvaluator extends EventEmitter {
     // Keep the window plus one older sample (bounded memory: only the rules' series are kept).
     const from = t - this.maxWindowS() * 1000;
     while (this.history.length > 2 && this.history[1]!.time <= from) this.history.shift();
+    // Evaluating faster than the interval (evaluate() called by hand) must not grow the history
+    // past what the windows need at the configured interval.
+    const cap = Math.min(256, Math.max(8, Math.ceil(this.maxWindowS() / this.intervalSeconds) * 2 + 2));
+    if (this.history.length > cap) this.history.splice(0, this.history.length - cap);
     this.evaluations++;
     this.lastEvaluation = t;
 
