@@ -1,19 +1,18 @@
-import { diag, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
+import { diag, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { publish, CHANNELS } from './channels.ts';
 
 export interface SpanTtlOptions {
   /** A span started by the helpers and not ended this long after its start is ended as expired. */
   ttlMs: number;
-  /** Sweep period; default ttl/4, at least 250 ms and at most 60 s. */
+  /** How often ended spans are dropped from the watch list and old ones checked; default min(1000, ttl/4), at least 10 ms. */
   sweepIntervalMs?: number;
-  /** Most spans watched at once; past it the oldest is expired early (bounded memory). Default 100 000. */
+  /** Most spans watched at once; past it the oldest open ones are expired early (bounded memory). Default 100 000. */
   maxTracked?: number;
 }
 
 export interface SpanTtlStats {
-  /** Spans currently watched (started by the helpers, not ended yet). */
+  /** Spans on the watch list (open ones, plus ended ones until the next sweep drops them). */
   tracked: number;
   /** Spans ended by the tracker because they outlived the TTL. */
   expired: number;
@@ -26,25 +25,37 @@ type Tracked = Span & { startTime?: [number, number] };
 /**
  * Seed §12 "trace context memory leak": spans started by the helpers and
  * never ended are ended after the TTL with an error status and the attribute
- * `wundr.span.expired=true`, and counted. It is also a SpanProcessor, so the
- * SDK tells it when a span ends and the watch list only ever holds open
- * spans; the sweep timer is unref()ed.
+ * `wundr.span.expired=true`, counted, and published on
+ * `wundr:tracing:span-expired`.
+ *
+ * Designed for the hot path: watching a span is one array push (no span
+ * processor, so no per-span callback for every span of the process). Ended
+ * spans are dropped when the list has doubled since the last compaction
+ * (amortized O(1), so they die young) and by a sweep every second, which
+ * also ends the spans older than the TTL.
+ * Start order is kept, so a sweep stops at the first young span. The timer
+ * is unref()ed.
  */
-export class SpanTtlTracker implements SpanProcessor {
+export class SpanTtlTracker {
   readonly ttlMs: number;
   private readonly maxTracked: number;
   private readonly sweepIntervalMs: number;
-  // Insertion order is start order, so a sweep stops at the first young span.
-  private readonly open = new Set<Tracked>();
+  private watched: Tracked[] = [];
+  /** Compact when the list reaches this length: ended spans are dropped within ~1000 helper spans, amortized O(1). */
+  private compactAt = 1024;
   private timer: NodeJS.Timeout | undefined;
   private expiredCount = 0;
   private evictedCount = 0;
 
   constructor(options: SpanTtlOptions) {
     if (!(options.ttlMs > 0)) throw new Error(`@wundr/otel: SpanTtlTracker ttlMs must be > 0, got ${options.ttlMs}`);
+    if (options.maxTracked !== undefined && !(Number.isInteger(options.maxTracked) && options.maxTracked > 0)) {
+      throw new Error(`@wundr/otel: SpanTtlTracker maxTracked must be a positive integer, got ${options.maxTracked}`);
+    }
     this.ttlMs = options.ttlMs;
     this.maxTracked = options.maxTracked ?? 100_000;
-    this.sweepIntervalMs = options.sweepIntervalMs ?? Math.min(60_000, Math.max(250, Math.floor(options.ttlMs / 4)));
+    this.compactAt = Math.min(this.maxTracked, 1024);
+    this.sweepIntervalMs = options.sweepIntervalMs ?? Math.max(10, Math.min(1000, Math.floor(options.ttlMs / 4)));
   }
 
   /** Starts the unref()ed sweep timer (idempotent). */
@@ -58,36 +69,59 @@ export class SpanTtlTracker implements SpanProcessor {
 
   /** Watches a recording span. */
   track(span: Span): void {
-    if (this.open.size >= this.maxTracked) {
-      const oldest = this.open.values().next().value;
-      if (oldest) {
-        this.evictedCount++;
-        this.expire(oldest, `more than ${this.maxTracked} helper spans were open at once`);
-      }
+    const len = this.watched.length;
+    if (len >= this.compactAt) {
+      this.compact();
+      if (this.watched.length >= this.maxTracked) this.makeRoom();
     }
-    this.open.add(span as Tracked);
+    this.watched.push(span as Tracked);
   }
 
-  /** Ends every watched span older than the TTL; returns how many. */
+  private makeRoom(): void {
+    // Full of open spans: the oldest go first.
+    const excess = this.watched.length - this.maxTracked + 1;
+    if (excess <= 0) return;
+    const victims = this.watched.splice(0, excess);
+    for (const s of victims) {
+      this.evictedCount++;
+      this.expire(s, `more than ${this.maxTracked} helper spans were open at once`);
+    }
+  }
+
+  /** Drops ended spans from the watch list. */
+  private compact(): void {
+    let w = 0;
+    const list = this.watched;
+    for (let r = 0; r < list.length; r++) {
+      const s = list[r]!;
+      if (s.isRecording()) list[w++] = s;
+    }
+    list.length = w;
+    // Next compaction when the list has doubled (at least 1024 more), capped by maxTracked.
+    this.compactAt = Math.min(this.maxTracked, Math.max(1024, 2 * w));
+  }
+
+  /** Drops ended spans and ends every watched span older than the TTL; returns how many were expired. */
   sweep(now: number = Date.now()): number {
+    this.compact();
     let n = 0;
-    for (const span of this.open) {
+    const list = this.watched;
+    let i = 0;
+    for (; i < list.length; i++) {
+      const span = list[i]!;
       const start = span.startTime ? hrTimeToMilliseconds(span.startTime) : now;
       if (now - start < this.ttlMs) break;
-      if (!span.isRecording()) {
-        this.open.delete(span);
-        continue;
-      }
       this.expiredCount++;
       n++;
       this.expire(span, `span was not ended within its TTL of ${this.ttlMs} ms`);
     }
+    if (i > 0) list.splice(0, i);
     if (n > 0) diag.warn(`@wundr/otel: ended ${n} span(s) that were never ended (TTL ${this.ttlMs} ms)`);
     return n;
   }
 
   private expire(span: Tracked, why: string): void {
-    this.open.delete(span);
+    if (!span.isRecording()) return;
     try {
       span.setAttribute('wundr.span.expired', true);
       span.setStatus({ code: SpanStatusCode.ERROR, message: why });
@@ -99,24 +133,14 @@ export class SpanTtlTracker implements SpanProcessor {
   }
 
   stats(): SpanTtlStats {
-    return { tracked: this.open.size, expired: this.expiredCount, evicted: this.evictedCount };
+    return { tracked: this.watched.length, expired: this.expiredCount, evicted: this.evictedCount };
   }
 
-  onStart(_span: unknown, _ctx: Context): void {}
-
-  onEnd(span: ReadableSpan): void {
-    this.open.delete(span as unknown as Tracked);
-  }
-
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  /** Stops the timer and forgets the open spans (they are not ended: the provider is going away). */
+  /** Stops the timer and forgets the watched spans (they are not ended: the provider is going away). */
   shutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.open.clear();
+    this.watched = [];
     return Promise.resolve();
   }
 }

@@ -44,9 +44,9 @@ export function tracingFeature(): Feature {
   return {
     name: 'tracing',
     configure(b) {
-      if (!recordsSpans(b.config)) return;
-      tracker = new SpanTtlTracker({ ttlMs: b.config.tracing.spanTtlMs });
-      b.spanProcessors.push(tracker);
+      // Not a span processor: watching is one push per helper span, and no
+      // callback runs for the process's other spans.
+      if (recordsSpans(b.config)) tracker = new SpanTtlTracker({ ttlMs: b.config.tracing.spanTtlMs });
     },
     start(sdk) {
       configureSpanHelpers({

@@ -53,6 +53,8 @@ export interface SpanHelperSettings {
 }
 
 const INVALID_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+/** The API's NonRecordingSpan class (not exported by name). */
+const NonRecordingSpan = INVALID_SPAN.constructor as new (...args: never[]) => Span;
 
 let tracer: Tracer | undefined;
 let provider: TracerProvider | undefined;
@@ -97,7 +99,10 @@ function skip(ctx: Context, root: boolean | undefined): Span | undefined {
   const p = trace.getSpan(ctx);
   if (p === undefined) return undefined;
   const sc = p.spanContext();
-  return (sc.traceFlags & TraceFlags.SAMPLED) === 0 && isSpanContextValid(sc) ? trace.wrapSpanContext(sc) : undefined;
+  if ((sc.traceFlags & TraceFlags.SAMPLED) !== 0 || !isSpanContextValid(sc)) return undefined;
+  // The parent is itself a non-recording view (a remote or unsampled
+  // context): hand it back, nothing to allocate; ending it is a no-op.
+  return p instanceof NonRecordingSpan ? p : trace.wrapSpanContext(sc);
 }
 
 function begin(name: string, options: SpanOptions, ctx: Context): Span {

@@ -29,7 +29,6 @@ export function setupTracing(
 ): Harness {
   const exporter = new InMemorySpanExporter();
   const processors: SpanProcessor[] = [new SimpleSpanProcessor({ exporter }), ...(opts.processors ?? [])];
-  if (opts.ttl) processors.push(opts.ttl);
   const provider = new TracerProvider({
     sampler: opts.sampler ?? new ParentBasedSampler({ root: new AlwaysOnSampler() }),
     spanProcessors: processors,

@@ -170,8 +170,8 @@ test('span TTL: helper spans never ended are ended with ERROR after the TTL, cou
     const leaked = startToolSpan({ toolName: 'leaky' });
     const ended = startToolSpan({ toolName: 'fine' });
     ended.end();
-    assert.equal(ttl.stats().tracked, 1, 'ended spans leave the watch list at once');
     assert.equal(ttl.sweep(Date.now()), 0, 'not yet expired');
+    assert.equal(ttl.stats().tracked, 1, 'ended spans leave the watch list at the next sweep');
     assert.equal(ttl.sweep(Date.now() + 1001), 1);
     assert.equal(leaked.isRecording(), false);
     const s = h.spans().find((x) => x.name === 'execute_tool leaky')!;
@@ -192,14 +192,19 @@ test('span TTL: the sweep timer runs by itself, and the watch list is bounded', 
   for (let i = 0; i < 25; i++) startSpan(`leak ${i}`);
   assert.equal(ttl.stats().tracked, 10);
   assert.equal(ttl.stats().evicted, 15);
+  // An 11th open span evicts the oldest; after that, ended spans make room without evicting.
+  const before = ttl.stats().evicted;
+  for (let i = 0; i < 50; i++) startSpan(`ok ${i}`).end();
+  assert.equal(ttl.stats().evicted, before + 1, 'only the first new span found 10 open ones');
   const deadline = Date.now() + 3000;
   while (ttl.stats().tracked > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   assert.equal(ttl.stats().tracked, 0);
-  assert.equal(ttl.stats().expired, 10);
-  assert.equal(h.spans().length, 25);
+  assert.equal(ttl.stats().expired, 9);
+  assert.equal(h.spans().length, 75);
   await ttl.shutdown();
 });
 
 test('misuse at definition time throws a precise message', () => {
   assert.throws(() => new SpanTtlTracker({ ttlMs: 0 }), /ttlMs must be > 0, got 0/);
+  assert.throws(() => new SpanTtlTracker({ ttlMs: 10, maxTracked: 0 }), /maxTracked must be a positive integer, got 0/);
 });
