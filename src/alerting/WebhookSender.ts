@@ -72,14 +72,16 @@ export function webhookBody(alerts: Alert[], format: WebhookConfig['format'] = '
 const MAX_IN_FLIGHT = 64;
 
 /**
- * Fire-and-forget delivery: `send()` returns at once, the POST runs with a
- * per-attempt timeout and bounded retries, its socket and timers unref()ed,
- * and past 64 deliveries in flight new ones are dropped and counted. A dead
+ * Fire-and-forget delivery: `send()` returns at once; deliveries to one URL
+ * go out in order, each POST with a per-attempt timeout and bounded
+ * retries, its socket and timers unref()ed; past 64 deliveries queued or in
+ * flight new ones are dropped and counted. A dead
  * or slow receiver therefore never blocks evaluation nor keeps the process alive.
  */
 export class WebhookSender {
   readonly stats: WebhookStats = { sent: 0, failed: 0, retried: 0, dropped: 0, inFlight: 0 };
   private readonly pending = new Set<Promise<void>>();
+  private readonly chains = new Map<string, Promise<void>>();
 
   send(config: WebhookConfig, alerts: Alert[]): void {
     if (this.stats.inFlight >= MAX_IN_FLIGHT) {
@@ -88,10 +90,18 @@ export class WebhookSender {
       return;
     }
     this.stats.inFlight++;
-    const p = this.deliver(config, webhookBody(alerts, config.format)).finally(() => {
-      this.stats.inFlight--;
-      this.pending.delete(p);
-    });
+    const body = webhookBody(alerts, config.format);
+    // One receiver gets its deliveries in order: a "resolved" overtaking its "firing" would
+    // leave Alertmanager showing the alert as firing until its resolve timeout.
+    const prev = this.chains.get(config.url) ?? Promise.resolve();
+    const p: Promise<void> = prev
+      .then(() => this.deliver(config, body))
+      .finally(() => {
+        this.stats.inFlight--;
+        this.pending.delete(p);
+        if (this.chains.get(config.url) === p) this.chains.delete(config.url);
+      });
+    this.chains.set(config.url, p);
     this.pending.add(p);
   }
 

@@ -82,6 +82,7 @@ test('webhook: firing and resolved reach a real receiver with an Alertmanager v2
   const ev = new AlertEvaluator({ rules: [queueRule({ url: rx.url, headers: { 'X-Test': '1' } })], source: src });
   await fireAndResolve(ev, src);
   await until(() => rx.got.length === 2);
+  // Delivered in order: firing first, then resolved.
   const [firing, resolved] = rx.got.map((g) => g.body as Record<string, any>[]);
   assert.equal(rx.got[0]!.headers['x-test'], '1');
   assert.equal(rx.got[0]!.headers['content-type'], 'application/json');
@@ -91,6 +92,7 @@ test('webhook: firing and resolved reach a real receiver with an Alertmanager v2
   assert.match(firing![0]!.startsAt, /^\d{4}-/);
   assert.equal(firing![0]!.endsAt, undefined);
   assert.match(resolved![0]!.endsAt, /^\d{4}-/, 'resolved carries endsAt (Alertmanager resolves on it)');
+  await ev.flush();
   assert.equal(ev.webhooks.stats.sent, 2);
 });
 
@@ -136,6 +138,30 @@ test('webhook: a dead receiver (connection refused) never blocks evaluation', as
   await ev.flush();
   assert.equal(ev.webhooks.stats.failed, 2, 'both deliveries failed after their retry');
   assert.equal(ev.webhooks.stats.sent, 0);
+});
+
+test('webhook: deliveries to one receiver keep their order even when the first one is slow', async (t) => {
+  let first = true;
+  const order: string[] = [];
+  const server = http.createServer((req, res) => {
+    let data = '';
+    req.on('data', (c) => (data += c));
+    req.on('end', () => {
+      const body = JSON.parse(data) as { endsAt?: string }[];
+      order.push(body[0]!.endsAt ? 'resolved' : 'firing');
+      const delay = first ? 150 : 0;
+      first = false;
+      setTimeout(() => res.writeHead(200).end(), delay);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+  const src = new StaticMetricSource();
+  const ev = new AlertEvaluator({ rules: [queueRule({ url })], source: src });
+  for (let i = 0; i < 3; i++) await fireAndResolve(ev, src);
+  await ev.flush();
+  assert.deepEqual(order, ['firing', 'resolved', 'firing', 'resolved', 'firing', 'resolved']);
 });
 
 test('webhook: a slow (hanging) receiver is cut at the timeout; evaluation does not wait for it', async (t) => {
