@@ -8,6 +8,9 @@ import { rulePromQL } from './PrometheusRuleSerializer.ts';
 
 let evaluator: AlertEvaluator | undefined;
 
+/** Longest wait for webhook deliveries at shutdown. */
+const FLUSH_MS = 1000;
+
 /**
  * The process-wide evaluator the preload runs (the eight default rules until
  * you add or remove some).
@@ -78,7 +81,9 @@ export function alertingFeature(): Feature {
     async shutdown() {
       if (!evaluator) return;
       evaluator.stop();
-      await evaluator.flush();
+      // Give webhook deliveries in flight a moment, never the whole shutdown budget: the
+      // span/log/metric flush that follows the features must still fit in it.
+      await Promise.race([evaluator.flush(), new Promise<void>((r) => setTimeout(r, FLUSH_MS).unref())]);
     },
   };
 }
