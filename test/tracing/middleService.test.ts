@@ -69,3 +69,14 @@ test('a hostile traceparent into A starts a fresh trace; nothing breaks', async 
     assert.notEqual(s.traceId, 'a'.repeat(32));
   }
 });
+
+test('an old peer sending only x-trace-id (HTTP header) is joined: the server span continues that trace', async () => {
+  const a = await service('svc-legacy', {});
+  const legacyTrace = 'abcdefabcdefabcdefabcdefabcdef12';
+  const res = await request(a, '/call', { headers: { 'x-trace-id': legacyTrace.toUpperCase(), 'x-span-id': '1234567890abcdef' } });
+  assert.equal(res.status, 200);
+  await receiver.waitFor(() => receiver.spans().some((s) => s.resource['service.name'] === 'svc-legacy'), 15000, 'the server span');
+  const s = receiver.spans().find((x) => x.resource['service.name'] === 'svc-legacy')!;
+  assert.equal(s.traceId, legacyTrace);
+  assert.equal(s.parentSpanId, '1234567890abcdef');
+});
