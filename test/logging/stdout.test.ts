@@ -150,6 +150,16 @@ test('process.exit() right after logging: the exit hook writes what is left, syn
   assert.equal(lines.at(-1)!.message, 'last-before-exit');
 });
 
+test('an uncaught exception right after logging: the lines before it are not lost', async () => {
+  const c = run({ MODE: 'crash', ...QUIET });
+  const { code } = await c.exited();
+  assert.equal(code, 1);
+  assert.match(c.stderr(), /host bug/);
+  const lines = jsonLines(c.stdout());
+  assert.equal(lines.length, 1001);
+  assert.equal(lines.at(-1)!.message, 'last-before-crash');
+});
+
 test('stdout closed by the reader (EPIPE): swallowed and counted, the app runs on', async () => {
   const proc = spawn(NODE, [FIXTURE], { cwd: ROOT, env: cleanEnv({ MODE: 'epipe' }), stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
