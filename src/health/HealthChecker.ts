@@ -377,7 +377,8 @@ export class HealthChecker {
     }
     for (const r of results) {
       const prev = components[r.health.name];
-      components[r.health.name] = prev ? { ...r.health, metadata: { ...prev.metadata, ...r.health.metadata, subsystemStatus: prev.metadata?.subsystemStatus } } : r.health;
+      // A registered check wins over the daemon's own report; the latter stays visible in metadata.
+      components[r.health.name] = prev ? { ...r.health, metadata: { ...r.health.metadata, subsystemStatus: prev.metadata?.subsystemStatus } } : r.health;
       if (r.critical) critical.add(r.health.name);
       else critical.delete(r.health.name);
     }
