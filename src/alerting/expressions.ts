@@ -3,9 +3,10 @@
  * snapshots, with PromQL's semantics where they matter: rates per series
  * (counter resets handled) summed afterwards, vector division matched on the
  * grouping labels (x/0 = +Inf, 0/0 = NaN), histogram_quantile's bucket
- * interpolation. Rates are the average over the samples in the window
- * (Prometheus also extrapolates to the window edges; the difference is small
- * and never flips a sustained condition).
+ * interpolation, and rate()'s extrapolation and division by the whole range
+ * (so a rate over [5m] is small during a counter's first minutes, in
+ * Prometheus and here alike). A test feeds the same samples to promtool and
+ * to this code and checks that both fire at the same step.
  */
 import type { Labels, MetricSnapshot, Sample } from './MetricSnapshot.ts';
 import type { AlertRule } from './types.ts';
@@ -50,35 +51,56 @@ export function indexSnapshot(s: MetricSnapshot, keep?: ReadonlySet<string>): In
   return { time: s.time, series };
 }
 
-/** Per-series per-second rate of `name` over the last `windowS` seconds of `history` (oldest first). */
+/**
+ * Prometheus's extrapolatedRate for a counter (promql/functions.go, 2.x): the
+ * increase between the first and last sample in the range (resets
+ * corrected), extrapolated towards the range edges (by at most half a sample
+ * interval when the samples stop short, never below the counter's zero
+ * point), divided by the whole range. Undefined with fewer than two samples.
+ */
+export function extrapolatedRate(samples: readonly { t: number; v: number }[], rangeStart: number, rangeEnd: number): number | undefined {
+  if (samples.length < 2) return undefined;
+  const first = samples[0]!;
+  const last = samples[samples.length - 1]!;
+  let result = last.v - first.v;
+  for (let i = 1; i < samples.length; i++) if (samples[i]!.v < samples[i - 1]!.v) result += samples[i - 1]!.v;
+  const sampled = (last.t - first.t) / 1000;
+  if (!(sampled > 0)) return undefined;
+  let toStart = (first.t - rangeStart) / 1000;
+  const toEnd = (rangeEnd - last.t) / 1000;
+  const avgStep = sampled / (samples.length - 1);
+  if (result > 0 && first.v >= 0) {
+    const toZero = sampled * (first.v / result);
+    if (toZero < toStart) toStart = toZero;
+  }
+  const threshold = avgStep * 1.1;
+  let interval = sampled;
+  interval += toStart < threshold ? toStart : avgStep / 2;
+  interval += toEnd < threshold ? toEnd : avgStep / 2;
+  return (result * (interval / sampled)) / ((rangeEnd - rangeStart) / 1000);
+}
+
+/** Per-series `rate(name[windowS])` at the newest snapshot of `history` (oldest first), as PromQL computes it. */
 export function seriesRates(history: readonly IndexedSnapshot[], name: string, windowS: number): VectorElement[] {
   const now = history[history.length - 1];
   if (!now) return [];
   const from = now.time - windowS * 1000;
+  // Prometheus 2.x range selectors include both ends.
   const inWindow = history.filter((h) => h.time >= from);
   const out: VectorElement[] = [];
   const current = now.series.get(name);
   if (!current) return out;
   for (const [key, sample] of current) {
-    let first: { t: number; v: number } | undefined;
-    let prev: number | undefined;
-    let increase = 0;
+    const samples: { t: number; v: number }[] = [];
     for (const h of inWindow) {
       const s = h.series.get(name);
       // A snapshot that read this metric but not this series: the series did not exist yet (OTel
-      // creates a series on its first recording), so it counts from 0 there.
-      const v = s ? (s.get(key)?.value ?? (h === now ? undefined : 0)) : undefined;
-      if (v === undefined) continue;
-      if (!first) {
-        first = { t: h.time, v };
-        prev = v;
-        continue;
-      }
-      increase += v >= prev! ? v - prev! : v;
-      prev = v;
+      // creates a series on its first recording), so it was 0 there.
+      const v = s ? (s.get(key)?.value ?? 0) : undefined;
+      if (v !== undefined) samples.push({ t: h.time, v });
     }
-    if (!first || first.t === now.time) continue;
-    out.push({ labels: sample.labels, value: increase / ((now.time - first.t) / 1000) });
+    const r = extrapolatedRate(samples, from, now.time);
+    if (r !== undefined) out.push({ labels: sample.labels, value: r });
   }
   return out;
 }

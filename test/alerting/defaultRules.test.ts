@@ -4,58 +4,8 @@ import { AlertEvaluator, type AlertLogger } from '../../src/alerting/AlertEvalua
 import { defaultAlertRules } from '../../src/alerting/defaultRules.ts';
 import { StaticMetricSource } from '../../src/alerting/MetricSnapshot.ts';
 import { rulePromQL } from '../../src/alerting/PrometheusRuleSerializer.ts';
-import { BUCKETS } from '../../src/metrics/catalogue.ts';
 import type { Alert } from '../../src/alerting/types.ts';
-
-const HEAP_LIMIT = 1_000_000;
-
-/** How to induce each §7.2 condition (called once per 30 s step), and how to end it. */
-const CASES: Record<string, { induce(s: StaticMetricSource): void; recover(s: StaticMetricSource): void; labels?: Record<string, string> }> = {
-  HighAgentFailureRate: {
-    induce: (s) => s.add('wundr_agent_spawned_total', 10, { orchestrator_id: 'o1', session_type: 'claude-code' }).add('wundr_agent_failed_total', 3, { orchestrator_id: 'o1', session_type: 'claude-code', error_type: 'crash' }),
-    recover: (s) => s.add('wundr_agent_spawned_total', 10, { orchestrator_id: 'o1', session_type: 'claude-code' }).add('wundr_agent_failed_total', 0, { orchestrator_id: 'o1', session_type: 'claude-code', error_type: 'crash' }),
-  },
-  SessionDurationHigh: {
-    induce: (s) => {
-      for (let i = 0; i < 5; i++) s.observe('wundr_session_duration_seconds', 900, BUCKETS.B3, { orchestrator_id: 'o1', session_type: 'claude-code' });
-    },
-    recover: (s) => {
-      for (let i = 0; i < 5; i++) s.observe('wundr_session_duration_seconds', 3, BUCKETS.B3, { orchestrator_id: 'o1', session_type: 'claude-code' });
-    },
-  },
-  MemoryPressure: {
-    induce: (s) => s.set('wundr_process_memory_heap_bytes', 0.9 * HEAP_LIMIT),
-    recover: (s) => s.set('wundr_process_memory_heap_bytes', 0.5 * HEAP_LIMIT),
-  },
-  WebSocketErrorRate: {
-    induce: (s) => s.add('wundr_ws_errors_total', 20, { error_type: 'protocol' }),
-    recover: (s) => s.add('wundr_ws_errors_total', 0, { error_type: 'protocol' }),
-  },
-  BudgetExhaustion: {
-    induce: (s) => s.set('orchestrator_budget_utilization_percent', 95, { orchestrator_id: 'o1', period: 'daily' }).set('orchestrator_budget_utilization_percent', 40, { orchestrator_id: 'o1', period: 'monthly' }),
-    recover: (s) => s.set('orchestrator_budget_utilization_percent', 50, { orchestrator_id: 'o1', period: 'daily' }),
-    labels: { orchestrator_id: 'o1', period: 'daily' },
-  },
-  LLMLatencyHigh: {
-    induce: (s) => {
-      for (let i = 0; i < 4; i++) s.observe('wundr_model_request_duration_seconds', 45, BUCKETS.B7, { provider: 'openai', model: 'gpt-4o' });
-      s.observe('wundr_model_request_duration_seconds', 1, BUCKETS.B7, { provider: 'anthropic', model: 'claude' });
-    },
-    recover: (s) => {
-      for (let i = 0; i < 4; i++) s.observe('wundr_model_request_duration_seconds', 2, BUCKETS.B7, { provider: 'openai', model: 'gpt-4o' });
-    },
-    labels: { provider: 'openai', model: 'gpt-4o' },
-  },
-  QueueBacklog: {
-    induce: (s) => s.set('wundr_queue_depth', 150, { queue_name: 'tasks' }).set('wundr_queue_depth', 3, { queue_name: 'tools' }),
-    recover: (s) => s.set('wundr_queue_depth', 10, { queue_name: 'tasks' }),
-    labels: { queue_name: 'tasks' },
-  },
-  ToolFailureRate: {
-    induce: (s) => s.add('wundr_tool_errors_total', 6, { tool_name: 'drift_detection', error_type: 'timeout' }),
-    recover: (s) => s.add('wundr_tool_errors_total', 0, { tool_name: 'drift_detection', error_type: 'timeout' }),
-  },
-};
+import { CASES, HEAP_LIMIT } from './cases.ts';
 
 test('the eight default rules of seed §7.2 ship, each with a test case here', () => {
   const names = defaultAlertRules().map((r) => r.name).sort();
@@ -82,8 +32,13 @@ for (const rule of defaultAlertRules({ heapLimitBytes: HEAP_LIMIT })) {
     await ev.evaluate(); // baseline, nothing recorded
     assert.equal(ev.getActiveAlerts().length, 0, 'inactive before the condition');
 
-    await step(c.induce);
+    // Rates over [5m] divide by the whole window (as PromQL's rate() does): a fresh counter
+    // needs a few steps to cross its threshold. Step until the condition holds.
     let active = ev.getActiveAlerts();
+    for (let i = 0; i < 10 && active.length === 0; i++) {
+      await step(c.induce);
+      active = ev.getActiveAlerts();
+    }
     assert.equal(active.length, 1, `exactly one alert instance: ${JSON.stringify(active)}`);
     assert.equal(active[0]!.state, 'pending');
     if (c.labels) for (const [k, v] of Object.entries(c.labels)) assert.equal(active[0]!.labels[k], v);
@@ -104,7 +59,7 @@ for (const rule of defaultAlertRules({ heapLimitBytes: HEAP_LIMIT })) {
 
     // End the condition: resolved within the rule's window (plus a step).
     let resolved = false;
-    for (let i = 0; i < 14 && !resolved; i++) {
+    for (let i = 0; i < 20 && !resolved; i++) {
       await step(c.recover);
       resolved = ev.getResolvedAlerts().some((a) => a.rule === rule.name);
     }
