@@ -142,6 +142,22 @@ export const WUNDR_ABLATIONS: (HttpVariant & { why: string })[] = [
   ),
 ];
 
+const EXP_DC = path.join(ROOT, 'build', 'bench', 'exp-dc-server.js');
+
+/**
+ * Experiments beside the breakdown: the package with a change it does not
+ * have yet, injected by a preload of bench/ ahead of the package's own.
+ */
+export const WUNDR_EXPERIMENTS: (HttpVariant & { why: string })[] = [
+  {
+    ...WUNDR,
+    id: 'wundr-dc',
+    name: 'experiment: server spans from diagnostics_channel',
+    nodeArgs: ['--require', EXP_DC, '--require', REGISTER],
+    why: "bench/exp-dc-server.ts: instrumentation-http with disableIncomingRequestInstrumentation, the same SERVER span and duration histogram made from Node's http.server.request.start / response.finish channels",
+  },
+];
+
 /** Extra variants for the main tables (`--extra`). */
 export const WUNDR_EXTRAS: HttpVariant[] = WUNDR_ABLATIONS.filter((v) => v.id === 'wundr-nosample' || v.id === 'wundr-json');
 

@@ -21,6 +21,9 @@ export interface StartupRow {
   name: string;
   wallMs: number;
   rssMiB: number;
+  failedRuns?: number;
+  evalCode?: number | null;
+  evalError?: string;
 }
 
 export interface HotPath {
@@ -80,6 +83,42 @@ export function httpTable(summary: Summary[], target: number): string[] {
   return rows;
 }
 
+export interface Verdict {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+/** The issue's targets for @wundr/otel, each against what this run measured. */
+export function targetVerdicts(r: ReportInput): Verdict[] {
+  const out: Verdict[] = [];
+  for (const sc of r.scenarios) {
+    const base = sc.summary.find((s) => s.id === 'baseline');
+    const w = sc.summary.find((s) => s.id === 'wundr');
+    if (!base?.rounds || !w?.rounds) continue;
+    const peers = sc.summary.filter((s) => (s.id === 'auto' || s.id === 'dd') && s.rounds).map((s) => `${s.name} ${n2(s.ratio)}`);
+    out.push({
+      target: `${sc.name}: req/s ≥ ${sc.target.toFixed(2)} × baseline`,
+      measured: `${n2(w.ratio)} (CPU-cost ratio ${n2(base.cpuUsPerReq / w.cpuUsPerReq)}; exported ${pct(w.exportedPerReq)} of requests)${peers.length ? `; peers: ${peers.join(', ')}` : ''}`,
+      met: w.ratio >= sc.target,
+    });
+    out.push({
+      target: `${sc.name}: RSS after the load ≤ baseline + ${RSS_TARGET_MIB} MB`,
+      measured: `${signed(w.rssMiB - base.rssMiB)} MiB (${n0(w.rssMiB)} against ${n0(base.rssMiB)})`,
+      met: w.rssMiB - base.rssMiB <= RSS_TARGET_MIB,
+    });
+  }
+  if (r.memory?.result.rss.length && !r.memory.result.error) {
+    const m = r.memory.result;
+    out.push({
+      target: 'Example daemon under steady load: no upward memory trend',
+      measured: `RSS ${signed(m.rssSlopeMiBPerMin, 2)} MiB/min, heapUsed ${signed(m.heapSlopeMiBPerMin, 2)} MiB/min over ${r.memory.durationS} s`,
+      met: !m.verdict.startsWith('UPWARD') && !m.verdict.startsWith('too short'),
+    });
+  }
+  return out;
+}
+
 export function renderReport(r: ReportInput): string {
   const m = r.machine;
   const out: string[] = [
@@ -95,6 +134,11 @@ export function renderReport(r: ReportInput): string {
     `- The server under test, the load generator (autocannon, its own process) and the telemetry sink (its own process) share these ${m.cores} cores, as they did for the peers' numbers in issue 8. An exporting variant therefore also pays for the sink's CPU, which a real deployment would put on another machine; the baseline pays nothing there.`,
     '',
   ];
+
+  const verdicts = targetVerdicts(r);
+  if (verdicts.length) {
+    out.push('## Against the targets (issue 8)', '', '| target | measured | met |', '|---|---|:-:|', ...verdicts.map((v) => `| ${v.target} | ${v.measured} | ${v.met ? '✅' : '❌'} |`), '');
+  }
 
   if (r.scenarios.length) {
     const s = r.settings;
@@ -146,11 +190,14 @@ export function renderReport(r: ReportInput): string {
     out.push(
       '## Start-up',
       '',
-      `\`node [--require <preload>] -e 0\`, wall time and peak RSS (GNU time), medians of ${r.startup.rounds} interleaved rounds (bench/startup.ts).`,
+      `\`node [--require <preload>] build/bench/empty.js\`, wall time and peak RSS (GNU time), medians of ${r.startup.rounds} interleaved rounds (bench/startup.ts). An empty script rather than \`-e 0\`: the last column says how each preload fares with \`node --require <preload> -e 0\` itself.`,
       '',
-      '| variant | wall ms | over baseline | peak RSS MiB | over baseline |',
-      '|---|---:|---:|---:|---:|',
-      ...r.startup.rows.map((x) => `| ${x.name} | ${n0(x.wallMs)} | ${signed(x.wallMs - (base?.wallMs ?? NaN))} ms | ${n1(x.rssMiB)} | ${signed(x.rssMiB - (base?.rssMiB ?? NaN), 1)} MiB |`),
+      '| variant | wall ms | over baseline | peak RSS MiB | over baseline | `-e 0` exit code |',
+      '|---|---:|---:|---:|---:|---|',
+      ...r.startup.rows.map(
+        (x) =>
+          `| ${x.name} | ${n0(x.wallMs)} | ${signed(x.wallMs - (base?.wallMs ?? NaN))} ms | ${n1(x.rssMiB)} | ${signed(x.rssMiB - (base?.rssMiB ?? NaN), 1)} MiB | ${x.evalCode === 0 ? '0' : `**${x.evalCode}**${x.evalError ? `: \`${x.evalError.replace(/\|/g, '/').slice(0, 120)}\`` : ''}`}${x.failedRuns ? ` (${x.failedRuns} timed runs failed)` : ''} |`,
+      ),
       '',
     );
   }

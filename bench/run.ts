@@ -15,7 +15,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BASELINE, HTTP_VARIANTS, runScenario, summarize, WUNDR, WUNDR_ABLATIONS, WUNDR_EXTRAS, type Summary } from './http.ts';
+import { BASELINE, HTTP_VARIANTS, runScenario, summarize, WUNDR, WUNDR_ABLATIONS, WUNDR_EXPERIMENTS, WUNDR_EXTRAS, type Summary } from './http.ts';
 import { runMemory } from './memory.ts';
 import { profileMarkdown, profileVariant } from './profile.ts';
 import { freePort, NODE, PEERS, ROOT, spawnNode, stopChild, waitForPort } from './proc.ts';
@@ -260,12 +260,12 @@ async function main(): Promise<void> {
     }
 
     if (o.only.has('ablation')) {
-      const variants = [BASELINE, WUNDR, ...WUNDR_ABLATIONS];
-      const rounds = Math.max(2, Math.min(o.rounds, 3));
+      const variants = [BASELINE, WUNDR, ...WUNDR_ABLATIONS, ...WUNDR_EXPERIMENTS];
+      const rounds = Math.max(3, Math.min(o.rounds, 4));
       const durationS = Math.min(o.durationS, 5);
       log(`cost breakdown: ${variants.length} variants × ${rounds} rounds × ${durationS} s, trivial handler`);
       const sc = await runScenario('cost breakdown', 0, { ...common(), rounds, durationS, variants });
-      input.ablation = { rounds, durationS, summary: summarize(sc), why: Object.fromEntries(WUNDR_ABLATIONS.map((v) => [v.id, v.why])) };
+      input.ablation = { rounds, durationS, summary: summarize(sc), why: Object.fromEntries([...WUNDR_ABLATIONS, ...WUNDR_EXPERIMENTS].map((v) => [v.id, v.why])) };
     }
 
     if (o.only.has('startup')) {
