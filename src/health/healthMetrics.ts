@@ -18,6 +18,24 @@ export const HEALTH_METRIC_SOURCES = {
 } as const satisfies Record<string, readonly string[]>;
 
 const MB = 1024 * 1024;
+const READ_TIMEOUT_MS = 1000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(undefined), ms);
+    t.unref();
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      () => {
+        clearTimeout(t);
+        resolve(undefined);
+      },
+    );
+  });
+}
 
 function first(s: MetricSnapshot | undefined, names: readonly string[]): number | undefined {
   if (!s) return undefined;
@@ -50,7 +68,10 @@ export class HealthMetricsReader {
   async read(fallback: { activeSessions?: number; queuedTasks?: number } = {}): Promise<HealthMetrics> {
     let snap: MetricSnapshot | undefined;
     try {
-      snap = this.source ? await this.source.collect() : undefined;
+      // A slow collection (a stuck observable callback) must not hold /health: past the
+      // bound the figures come from the process.
+      snap = this.source ? await withTimeout(this.source.collect(), READ_TIMEOUT_MS) : undefined;
+      if (snap?.failed) snap = undefined;
     } catch {
       snap = undefined;
     }

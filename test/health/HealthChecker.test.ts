@@ -211,3 +211,12 @@ test('old probe helpers', async () => {
   assert.equal(h.removeProbe('redis'), true);
   assert.deepEqual(h.components(), ['sessionManager']);
 });
+
+test('a metric source that never answers cannot hold /health: process figures are used', async () => {
+  const h = new HealthChecker({ cacheMs: 0, metricSource: { collect: () => new Promise(() => {}) } });
+  const t0 = Date.now();
+  const r = await h.check();
+  assert.ok(Date.now() - t0 < 4000);
+  assert.ok(r.metrics.memoryUsageMB > 1, 'RSS from process.memoryUsage()');
+  assert.equal(r.metrics.queuedTasks, 0);
+});
