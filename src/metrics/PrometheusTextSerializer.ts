@@ -33,6 +33,15 @@ function sanitize(name: string): string {
   return name.replace(/[^a-z0-9_]/gi, '_').replace(/_{2,}/g, '_');
 }
 
+/**
+ * A template literal is a V8 cons string (a tree of pieces); a cached line
+ * would be re-flattened by every join. ToNumber flattens it once, in place.
+ */
+function flat(s: string): string {
+  void ((s as unknown as number) | 0);
+  return s;
+}
+
 function valueString(v: number): string {
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
@@ -92,7 +101,7 @@ export class PrometheusTextSerializer {
   private readonly withoutTargetInfo: boolean;
   /** Rendered labels of frozen attribute objects (catalogue cells, SDK keys made from them). */
   private readonly labelCache = new WeakMap<Attributes, string>();
-  private readonly prefixCache = new WeakMap<Attributes, { name: string; prefix: string }>();
+  private readonly lineCache = new WeakMap<Attributes, { name: string; prefix: string; value: number; line: string }>();
   private readonly nameCache = new Map<string, string | undefined>();
   private readonly leCache = new WeakMap<number[], string[]>();
   private readonly warned = new Set<string>();
@@ -101,18 +110,27 @@ export class PrometheusTextSerializer {
     this.withoutTargetInfo = options.withoutTargetInfo === true;
   }
 
-  /** `name{labels} ` for a sample line, cached per frozen attribute object (and name). */
-  private prefix(name: string, attrs: Attributes): string {
+  /**
+   * One sample line. For a frozen attribute object (every catalogue cell)
+   * the line is cached with its value: most series do not change between
+   * two scrapes, and an unchanged one costs a WeakMap lookup.
+   */
+  private line(name: string, attrs: Attributes, value: number): string {
     if (!Object.isFrozen(attrs)) {
       const l = renderLabels(attrs);
-      return l.length > 0 ? `${name}{${l}} ` : `${name} `;
+      return `${l.length > 0 ? `${name}{${l}} ` : `${name} `}${valueString(value)}\n`;
     }
-    const hit = this.prefixCache.get(attrs);
-    if (hit !== undefined && hit.name === name) return hit.prefix;
-    const l = this.labels(attrs);
-    const prefix = l.length > 0 ? `${name}{${l}} ` : `${name} `;
-    this.prefixCache.set(attrs, { name, prefix });
-    return prefix;
+    let e = this.lineCache.get(attrs);
+    if (e === undefined || e.name !== name) {
+      const l = this.labels(attrs);
+      e = { name, prefix: l.length > 0 ? `${name}{${l}} ` : `${name} `, value, line: '' };
+      e.line = flat(`${e.prefix}${valueString(value)}\n`);
+      this.lineCache.set(attrs, e);
+    } else if (e.value !== value) {
+      e.value = value;
+      e.line = flat(`${e.prefix}${valueString(value)}\n`);
+    }
+    return e.line;
   }
 
   private labels(attrs: Attributes): string {
@@ -197,21 +215,25 @@ export class PrometheusTextSerializer {
     return les;
   }
 
-  private metric(m: MetricData, name: string, meta: Meta, writeMeta: boolean): string {
-    let out = '';
+  /**
+   * Appends one metric's block to `out`. The exporter trims each block and
+   * adds one newline; a block starts with '#' or a metric name and ends with
+   * exactly one newline, so appending it as is gives the same text.
+   */
+  private metric(out: string[], m: MetricData, name: string, meta: Meta, writeMeta: boolean): void {
     if (writeMeta) {
-      out = `# HELP ${name} ${escapeString(meta.help || 'description missing')}${meta.unit ? `\n# UNIT ${name} ${escapeString(meta.unit)}` : ''}\n# TYPE ${name} ${meta.type}\n`;
+      out.push(`# HELP ${name} ${escapeString(meta.help || 'description missing')}${meta.unit ? `\n# UNIT ${name} ${escapeString(meta.unit)}` : ''}\n# TYPE ${name} ${meta.type}\n`);
     }
     if (m.dataPointType === SUM || m.dataPointType === GAUGE) {
-      for (const dp of m.dataPoints as DataPoint<number>[]) out += `${this.prefix(name, dp.attributes)}${valueString(dp.value)}\n`;
+      for (const dp of m.dataPoints as DataPoint<number>[]) out.push(this.line(name, dp.attributes, dp.value));
     } else if (m.dataPointType === HISTOGRAM) {
       const bucketName = `${name}_bucket`;
       for (const dp of m.dataPoints as DataPoint<Histogram>[]) {
         const l = this.labels(dp.attributes);
         const h = dp.value;
         const open = l.length > 0 ? `{${l}}` : '';
-        if (h.count != null) out += `${name}_count${open} ${valueString(h.count)}\n`;
-        if (h.sum != null) out += `${name}_sum${open} ${valueString(h.sum)}\n`;
+        if (h.count != null) out.push(`${name}_count${open} ${valueString(h.count)}\n`);
+        if (h.sum != null) out.push(`${name}_sum${open} ${valueString(h.sum)}\n`);
         const { boundaries, counts } = h.buckets;
         const les = this.les(boundaries);
         const pre = l.length > 0 ? `${bucketName}{${l},le="` : `${bucketName}{le="`;
@@ -222,14 +244,12 @@ export class PrometheusTextSerializer {
           const ub = boundaries[i];
           if (ub === undefined && infSeen) break;
           if (ub === Infinity) infSeen = true;
-          out += `${pre}${ub === undefined ? '+Inf' : les[i]}"} ${valueString(cum)}\n`;
+          out.push(`${pre}${ub === undefined ? '+Inf' : les[i]}"} ${valueString(cum)}\n`);
         }
       }
     } else {
       diag.error(`Unrecognizable DataPointType: ${m.dataPointType} for metric "${name}"`);
     }
-    // The exporter trims; `out` starts with '#' or a metric name and ends with one '\n'.
-    return out.endsWith('\n') ? out.slice(0, -1) : out;
   }
 
   private resource(rm: ResourceMetrics, meta: Meta): string {
@@ -239,7 +259,7 @@ export class PrometheusTextSerializer {
   }
 
   serialize(rm: ResourceMetrics): string {
-    let str = '';
+    const out: string[] = [];
     let resource = '';
     for (const [name, fam] of this.families(rm)) {
       if (fam.meta === undefined) continue;
@@ -249,14 +269,11 @@ export class PrometheusTextSerializer {
         writeMeta = false;
       }
       for (const m of fam.metrics) {
-        const s = this.metric(m, name, fam.meta, writeMeta);
-        if (s) {
-          str += `${s}\n`;
-          writeMeta = false;
-        }
+        const before = out.length;
+        this.metric(out, m, name, fam.meta, writeMeta);
+        if (out.length > before) writeMeta = false;
       }
     }
-    if (str === '') str = '# no registered metrics';
-    return resource + str;
+    return out.length === 0 ? `${resource}# no registered metrics` : resource + out.join('');
   }
 }

@@ -11,7 +11,7 @@ export const BEGIN_MARKER = '<!-- BEGIN GENERATED: catalogueMarkdown() -->';
 export const END_MARKER = '<!-- END GENERATED -->';
 
 const SOURCE_TITLES: Record<MetricDef['source'], string> = {
-  seed: 'Seed §3.1 (wundr_, OTel instruments)',
+  seed: 'Seed §3.1 (wundr_)',
   later: 'Channel, plugin and summary metrics (added by the old code after the seed)',
   legacy: 'Seed §2.1 (orchestrator_, prom-client, bridged)',
   self: 'The package\'s own',
@@ -45,7 +45,7 @@ export function catalogueMarkdown(): string {
   for (const source of ['seed', 'later', 'legacy', 'self'] as const) {
     const defs = CATALOGUE.filter((d) => d.source === source);
     out.push(`### ${SOURCE_TITLES[source]}`, '');
-    out.push('| name on /metrics | type | OTel instrument | unit | labels (cap or values) | buckets | help | API | notes |');
+    out.push('| name on /metrics | type | OTel name | unit | labels (cap or values) | buckets | help | API | notes |');
     out.push('|---|---|---|---|---|---|---|---|---|');
     for (const d of defs) {
       const type = d.legacyType ? `${d.kind} (was ${d.legacyType})` : d.kind;
