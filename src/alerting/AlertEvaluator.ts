@@ -32,6 +32,9 @@ export interface AlertEvaluatorOptions {
   now?: () => number;
 }
 
+/** Bound on one collection for an evaluation round. */
+const COLLECT_TIMEOUT_MS = 10_000;
+
 /** Name of the gauge the metric action maintains (a catalogue entry: labels alertname, severity). */
 export const ALERTS_FIRING_METRIC = 'wundr_alerts_firing';
 
@@ -195,7 +198,25 @@ export class AlertEvaluator extends EventEmitter {
 
   private async round(): Promise<void> {
     if (!this.source) return;
-    const snap = await this.source.collect();
+    // A collection that never answers must not stall every later round (they coalesce into this one).
+    const snap = await new Promise<Awaited<ReturnType<MetricSource['collect']>> | undefined>((resolve) => {
+      const t = setTimeout(() => resolve(undefined), COLLECT_TIMEOUT_MS);
+      t.unref();
+      this.source!.collect().then(
+        (v) => {
+          clearTimeout(t);
+          resolve(v);
+        },
+        () => {
+          clearTimeout(t);
+          resolve(undefined);
+        },
+      );
+    });
+    if (!snap) {
+      diag.warn(`@wundr/otel: alert evaluation skipped: metric collection did not answer within ${COLLECT_TIMEOUT_MS} ms`);
+      return;
+    }
     if (snap.failed) return;
     const t = this.now();
     // The evaluator's clock stamps the snapshot, so rates and `for` use one time base.
