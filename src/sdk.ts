@@ -15,6 +15,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import {
   CompositePropagator,
   diagLogLevelFromString,
+  setGlobalErrorHandler,
 } from '@opentelemetry/core';
 import { hostname, arch } from 'node:os';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
@@ -32,6 +33,10 @@ import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from 
 import type { MeterProvider, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { WundrOtelConfig, OtlpSignalConfig } from './config.ts';
 import { EndpointServer } from './endpoint/EndpointServer.ts';
+import { BoundedExporter } from './export/BoundedExporter.ts';
+import { createExportErrorHandler } from './export/exportErrorHandler.ts';
+import { TelemetryDrops } from './export/TelemetryDrops.ts';
+import { RedactingSpanProcessor } from './tracing/RedactingSpanProcessor.ts';
 import type { Feature, RunningSdk, SdkBuilder } from './feature.ts';
 import { defaultFeatures } from './features.ts';
 import { buildPropagators } from './tracing/feature.ts';
@@ -55,6 +60,8 @@ export interface WundrSdk extends RunningSdk {
   forceFlush(): Promise<void>;
   /** Flushes and stops everything; resolves `false` when it gave up at the timeout. */
   shutdown(timeoutMs?: number): Promise<boolean>;
+  /** Telemetry not delivered, per signal and reason (served as wundr_otel_telemetry_dropped_total). */
+  readonly telemetryDrops: TelemetryDrops;
 }
 
 // Loaded on demand: each of these pulls in its own transport stack, and the
@@ -181,6 +188,10 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
     return active;
   }
   diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(config.diagLogLevel), suppressOverrideMessage: true });
+  // One warning per kind of export error, then a periodic summary (the stock
+  // handler prints a stack per failed batch for as long as a collector is down).
+  setGlobalErrorHandler(createExportErrorHandler());
+  const drops = new TelemetryDrops();
 
   const features = options.features ?? defaultFeatures();
   const resource = buildResource(config);
@@ -196,15 +207,28 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
     sampler: buildSampler(config),
   };
 
+  // Export memory is bounded (BoundedExporter: one batch in flight, a few
+  // waiting) and every item not delivered is counted, per signal and reason.
+  const waitingBatches = (b: { maxQueueSize: number; maxExportBatchSize: number }) =>
+    Math.max(1, Math.ceil(b.maxQueueSize / b.maxExportBatchSize));
   if (config.tracing.enabled) {
+    if (config.tracing.exporters.length > 0 && config.logging.redactKeys.length > 0) {
+      builder.spanProcessors.push(new RedactingSpanProcessor(config.logging.redactKeys));
+    }
     for (const name of config.tracing.exporters) {
-      const exporter = name === 'otlp' ? traceExporter(config.otlp.traces) : new (load('@opentelemetry/sdk-trace').ConsoleSpanExporter)();
-      builder.spanProcessors.push(new BatchSpanProcessor({ exporter, ...config.tracing.batch }));
+      const inner: SpanExporter = name === 'otlp' ? traceExporter(config.otlp.traces) : new (load('@opentelemetry/sdk-trace').ConsoleSpanExporter)();
+      const exporter = new BoundedExporter(inner, { signal: 'traces', drops, maxWaitingBatches: waitingBatches(config.tracing.batch) });
+      builder.spanProcessors.push(
+        new BatchSpanProcessor({ exporter, ...config.tracing.batch, selfObsMeterProvider: drops.processorMeterProvider('traces') }),
+      );
     }
   }
   for (const name of config.logging.exporters) {
-    const exporter = name === 'otlp' ? logExporter(config.otlp.logs) : new (load('@opentelemetry/sdk-logs').ConsoleLogRecordExporter)();
-    builder.logRecordProcessors.push(new BatchLogRecordProcessor({ exporter, ...config.logging.batch }));
+    const inner: LogRecordExporter = name === 'otlp' ? logExporter(config.otlp.logs) : new (load('@opentelemetry/sdk-logs').ConsoleLogRecordExporter)();
+    const exporter = new BoundedExporter(inner, { signal: 'logs', drops, maxWaitingBatches: waitingBatches(config.logging.batch) });
+    builder.logRecordProcessors.push(
+      new BatchLogRecordProcessor({ exporter, ...config.logging.batch, selfObsMeterProvider: drops.processorMeterProvider('logs') }),
+    );
   }
 
   for (const f of features) {
@@ -257,7 +281,7 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
         prometheus = exporter;
         readers.push(exporter);
       } else {
-        const exporter = name === 'otlp' ? metricExporter(config.otlp.metrics) : new sm.ConsoleMetricExporter();
+        const exporter = countingMetricExporter(name === 'otlp' ? metricExporter(config.otlp.metrics) : new sm.ConsoleMetricExporter(), drops);
         readers.push(
           new sm.PeriodicExportingMetricReader({
             exporter,
@@ -271,6 +295,7 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
     readers.push(...builder.metricReaders);
     meterProvider = new sm.MeterProvider({ resource, readers, views: builder.views });
     metrics.setGlobalMeterProvider(meterProvider);
+    drops.register(meterProvider);
   }
 
   let endpoint: EndpointServer | undefined;
@@ -336,6 +361,7 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
   const sdk: WundrSdk = {
     ...running,
     ready,
+    telemetryDrops: drops,
     async forceFlush() {
       await Promise.allSettled([
         ...features.map((f) => f.forceFlush?.()),
@@ -363,6 +389,27 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
   };
   active = sdk;
   return sdk;
+}
+
+/** Counts the data points of metric exports that fail (OTLP push). */
+function countingMetricExporter(inner: PushMetricExporter, drops: TelemetryDrops): PushMetricExporter {
+  const points = (rm: Parameters<PushMetricExporter['export']>[0]): number => {
+    let n = 0;
+    for (const sm of rm.scopeMetrics) for (const m of sm.metrics) n += m.dataPoints.length;
+    return n;
+  };
+  return {
+    export(rm, cb) {
+      inner.export(rm, (r) => {
+        if (r.code !== 0) drops.add('metrics', 'export_failed', points(rm));
+        cb(r);
+      });
+    },
+    forceFlush: () => inner.forceFlush(),
+    shutdown: () => inner.shutdown(),
+    ...(inner.selectAggregationTemporality ? { selectAggregationTemporality: inner.selectAggregationTemporality.bind(inner) } : {}),
+    ...(inner.selectAggregation ? { selectAggregation: inner.selectAggregation.bind(inner) } : {}),
+  };
 }
 
 /** Runs `work`, resolving true when it finished and false when the bound ran out first. */
