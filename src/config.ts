@@ -90,6 +90,8 @@ export interface WundrOtelConfig {
   alerting: {
     enabled: boolean;
     evaluationIntervalSeconds: number;
+    /** Webhooks (Alertmanager-compatible body) every firing/resolved alert is POSTed to. */
+    webhookUrls: string[];
   };
   endpoint: {
     /** Bearer token required on every endpoint route when set. */
@@ -179,6 +181,7 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'HEALTH_CHECK_TIMEOUT',
   'ALERTING_ENABLED',
   'ALERTING_EVALUATION_INTERVAL',
+  'ALERTING_WEBHOOK_URL',
   'WUNDR_OTEL_SHUTDOWN_TIMEOUT',
   'WUNDR_OTEL_ENDPOINT_TOKEN',
   'WUNDR_OTEL_ADMIN_TOKEN',
@@ -192,6 +195,8 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'OTEL_EXPORTER_OTLP_LOGS_HEADERS',
   'WUNDR_OTEL_ENDPOINT_TOKEN',
   'WUNDR_OTEL_ADMIN_TOKEN',
+  // May carry credentials in the URL.
+  'ALERTING_WEBHOOK_URL',
 ]);
 
 /** Longest value quoted back in a warning; hostile values are cut and escaped. */
@@ -591,6 +596,22 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
   const alertingEnabled = r.bool('ALERTING_ENABLED', true);
   const evaluationIntervalSeconds = r.number('ALERTING_EVALUATION_INTERVAL', 30, { min: 1, max: 86400 });
 
+  const webhookUrls: string[] = [];
+  const hooks = r.raw('ALERTING_WEBHOOK_URL');
+  if (hooks !== undefined) {
+    const bad: string[] = [];
+    for (const u of hooks.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+      if (validUrl(u)) webhookUrls.push(u);
+      else bad.push(u);
+    }
+    if (bad.length > 0) {
+      r.warn(
+        'ALERTING_WEBHOOK_URL',
+        `ALERTING_WEBHOOK_URL has ${bad.length} value(s) that are not http(s) URLs; ignoring ${bad.length === 1 ? 'it' : 'them'}${webhookUrls.length ? ` and using the other ${webhookUrls.length}` : ''}`,
+      );
+    }
+  }
+
   const token = r.raw('WUNDR_OTEL_ENDPOINT_TOKEN');
   const adminToken = r.raw('WUNDR_OTEL_ADMIN_TOKEN') ?? token;
 
@@ -615,7 +636,7 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
       exportTimeoutMs,
     },
     health: { enabled: healthEnabled, timeoutMs: healthTimeout },
-    alerting: { enabled: alertingEnabled, evaluationIntervalSeconds },
+    alerting: { enabled: alertingEnabled, evaluationIntervalSeconds, webhookUrls },
     endpoint: { token, adminToken },
     otlp: {
       traces: otlpSignal(r, 'TRACES'),

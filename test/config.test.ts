@@ -59,6 +59,7 @@ const valid: [Record<string, string>, Pick, unknown][] = [
   [{ LOG_MAX_STRING_LENGTH: '1024' }, (c) => c.logging.maxStringLength, 1024],
   [{ HEALTH_CHECK_ENABLED: 'false', HEALTH_CHECK_TIMEOUT: '250' }, (c) => [c.health.enabled, c.health.timeoutMs], [false, 250]],
   [{ ALERTING_ENABLED: '0', ALERTING_EVALUATION_INTERVAL: '5' }, (c) => [c.alerting.enabled, c.alerting.evaluationIntervalSeconds], [false, 5]],
+  [{ ALERTING_WEBHOOK_URL: 'http://am:9093/api/v2/alerts, https://hooks.example/x' }, (c) => c.alerting.webhookUrls, ['http://am:9093/api/v2/alerts', 'https://hooks.example/x']],
   [{ WUNDR_OTEL_SHUTDOWN_TIMEOUT: '1500' }, (c) => c.shutdownTimeoutMs, 1500],
   [{ WUNDR_OTEL_ENDPOINT_TOKEN: 't1' }, (c) => [c.endpoint.token, c.endpoint.adminToken], ['t1', 't1']],
   [{ WUNDR_OTEL_ENDPOINT_TOKEN: 't1', WUNDR_OTEL_ADMIN_TOKEN: 't2' }, (c) => c.endpoint.adminToken, 't2'],
@@ -119,6 +120,7 @@ const bad: [Record<string, string>, string, string, Pick, unknown][] = [
   [{ HEALTH_CHECK_TIMEOUT: '5s' }, 'HEALTH_CHECK_TIMEOUT', 'HEALTH_CHECK_TIMEOUT="5s" is not an integer from 1 to 600000; using 5000', (c) => c.health.timeoutMs, 5000],
   [{ ALERTING_ENABLED: 'enable' }, 'ALERTING_ENABLED', 'ALERTING_ENABLED="enable" is not a boolean (true|false); using true', (c) => c.alerting.enabled, true],
   [{ ALERTING_EVALUATION_INTERVAL: '0' }, 'ALERTING_EVALUATION_INTERVAL', 'ALERTING_EVALUATION_INTERVAL="0" is not a number from 1 to 86400; using 30', (c) => c.alerting.evaluationIntervalSeconds, 30],
+  [{ ALERTING_WEBHOOK_URL: 'am:9093,http://ok/' }, 'ALERTING_WEBHOOK_URL', 'ALERTING_WEBHOOK_URL has 1 value(s) that are not http(s) URLs; ignoring it and using the other 1', (c) => c.alerting.webhookUrls, ['http://ok/']],
   [{ WUNDR_OTEL_SHUTDOWN_TIMEOUT: '-1' }, 'WUNDR_OTEL_SHUTDOWN_TIMEOUT', 'WUNDR_OTEL_SHUTDOWN_TIMEOUT="-1" is not an integer from 0 to 120000; using 5000', (c) => c.shutdownTimeoutMs, 5000],
   [{ OTEL_METRIC_EXPORT_INTERVAL: '1000', OTEL_METRIC_EXPORT_TIMEOUT: '5000' }, 'OTEL_METRIC_EXPORT_TIMEOUT', 'OTEL_METRIC_EXPORT_TIMEOUT=5000 is longer than OTEL_METRIC_EXPORT_INTERVAL=1000; using 1000', (c) => c.metrics.exportTimeoutMs, 1000],
 ];

@@ -69,7 +69,11 @@ export function alertingFeature(): Feature {
       if (b.config.alerting.enabled && !b.config.metrics.enabled) {
         diag.info('@wundr/otel: alerting is on but metrics are off; no alert rule is evaluated');
       }
-      if (enabled) getAlertEvaluator().setSource(metricSourceFor(b));
+      if (enabled) {
+        const ev = getAlertEvaluator();
+        ev.setSource(metricSourceFor(b));
+        for (const url of b.config.alerting.webhookUrls) ev.addAction({ type: 'webhook', config: { url } });
+      }
       b.routes.push(alertsRoute(() => (enabled ? getAlertEvaluator() : undefined), enabled));
     },
     start(sdk) {
