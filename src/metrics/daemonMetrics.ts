@@ -72,6 +72,32 @@ export interface IMetricsRegistry {
   collect(): Promise<string>;
   reset(): void;
   getMetric(name: keyof DaemonMetrics): Counter<string> | Gauge<string> | Histogram<string> | undefined;
+  getRegistry(): Registry;
+}
+
+/** The old `MetricConfig` (declared by the old code, used by nothing; kept for type compatibility). */
+export interface MetricConfig {
+  name: string;
+  help: string;
+  labelNames: string[];
+  buckets?: number[];
+}
+
+type Series<L> = { labels: L; value: number }[];
+
+/** The old `CollectedMetrics` (declared by the old code, used by nothing; kept for type compatibility). */
+export interface CollectedMetrics {
+  timestamp: number;
+  metrics: {
+    sessionsActive: Series<SessionLabels>;
+    tokensUsed: Series<TokenLabels>;
+    messageLatency: { labels: LatencyLabels; buckets: Record<string, number>; count: number; sum: number }[];
+    toolInvocations: Series<ToolLabels>;
+    federationDelegations: Series<FederationLabels>;
+    nodeLoad: Series<NodeLabels>;
+    errorCount: Series<ErrorLabels>;
+    budgetUtilization: Series<BudgetLabels>;
+  };
 }
 
 function promClient(): typeof import('prom-client') {

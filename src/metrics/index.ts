@@ -86,6 +86,8 @@ export {
 export type {
   DaemonMetrics,
   IMetricsRegistry,
+  MetricConfig,
+  CollectedMetrics,
   SessionLabels,
   TokenLabels,
   LatencyLabels,
