@@ -24,7 +24,7 @@ before(async () => {
       OTEL_LOGS_EXPORTER: 'none',
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'warn',
-      APP_PORT: String(await freePort()),
+      APP_PORT: '0',
       METRICS_PORT: String(metricsPort),
       METRICS_HOST: '127.0.0.1',
       PEER_METRICS_PORT: String(await freePort()),

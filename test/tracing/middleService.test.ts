@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlpReceiver.ts';
-import { freePort, request, ROOT, runChild, type Child } from '../support/child.ts';
+import { request, ROOT, runChild, type Child } from '../support/child.ts';
 
 const HOP = path.join(ROOT, 'build', 'test', 'tracing', 'fixtures', 'hop.js');
 const REGISTER = path.join(ROOT, 'build', 'src', 'register.js');
@@ -28,8 +28,8 @@ async function service(name: string, env: Record<string, string>): Promise<numbe
       METRICS_ENABLED: 'false',
       HEALTH_CHECK_ENABLED: 'false',
       ALERTING_ENABLED: 'false',
-      METRICS_PORT: String(await freePort()),
-      APP_PORT: String(await freePort()),
+      // Port 0: the fixture prints the port it got, so no other test can take it in between.
+      APP_PORT: '0',
       ...env,
     },
   });
