@@ -28,6 +28,8 @@ export function catalogueViews(): ViewOptions[] {
 let system: SystemMetrics | undefined;
 let running: RunningSdk | undefined;
 let textReader: PrometheusTextReader | undefined;
+/** An explicit start before the SDK runs is honoured when it starts (even with METRICS_COLLECT_DEFAULT=false). */
+let wanted = false;
 
 /**
  * Serves GET /metrics from our pull reader instead of the exporter's
@@ -59,6 +61,11 @@ export function runningSystemMetrics(): SystemMetrics | undefined {
  * values are read at each collection.
  */
 export function startSystemMetricsCollection(_intervalMs?: number): void {
+  wanted = true;
+  startSystem();
+}
+
+function startSystem(): void {
   if (system || !running?.meterProvider) return;
   try {
     system = new SystemMetrics(running.meterProvider.getMeter(METER_NAME, PACKAGE_VERSION));
@@ -69,6 +76,7 @@ export function startSystemMetricsCollection(_intervalMs?: number): void {
 
 /** Stops the system metrics (their instruments stop reporting new values). */
 export function stopSystemMetricsCollection(): void {
+  wanted = false;
   system?.stop();
   system = undefined;
 }
@@ -103,10 +111,11 @@ export function metricsFeature(): Feature {
       runtime.enabled = true;
       running = sdk;
       if (textReader) serveMetricsRoute(sdk, textReader);
-      if (sdk.config.metrics.collectDefault) startSystemMetricsCollection();
+      if (sdk.config.metrics.collectDefault || wanted) startSystem();
     },
     async shutdown() {
-      stopSystemMetricsCollection();
+      system?.stop();
+      system = undefined;
       running = undefined;
       textReader = undefined;
     },

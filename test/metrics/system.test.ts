@@ -1,0 +1,66 @@
+/**
+ * System metrics: observable instruments read at collection, the event-loop
+ * lag histogram drained from perf_hooks, /proc readers, stop().
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { MeterProvider, MetricReader, type HistogramMetricData } from '@opentelemetry/sdk-metrics';
+import { SystemMetrics, readMaxFds, readOpenFds } from '../../src/metrics/SystemMetrics.ts';
+import { catalogueViews } from '../../src/metrics/feature.ts';
+import { systemMetrics } from '../../src/metrics/wundrMetrics.ts';
+
+class PullReader extends MetricReader {
+  protected async onForceFlush(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {}
+}
+
+const reader = new PullReader();
+const mp = new MeterProvider({ readers: [reader], views: catalogueViews() });
+after(() => mp.shutdown());
+
+async function collect() {
+  const { resourceMetrics, errors } = await reader.collect();
+  assert.deepEqual(errors, []);
+  return new Map(resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).map((m) => [m.descriptor.name, m]));
+}
+
+test('values are read at collection; lag samples land in the catalogue buckets', async () => {
+  const sm = new SystemMetrics(mp.getMeter('@wundr/otel'));
+  try {
+    assert.equal(SystemMetrics.current, sm);
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = Date.now();
+    while (Date.now() - t0 < 150); // one long stall
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok((systemMetrics.eventLoopLag.read() ?? 0) > 0, 'mean lag visible before collection');
+    const m = await collect();
+    const heap1 = m.get('wundr_process_memory_heap_bytes')!.dataPoints[0].value as number;
+    assert.ok(heap1 > 1e6);
+    assert.ok((m.get('wundr_process_cpu_user_seconds')!.dataPoints[0].value as number) > 0);
+    assert.equal(m.get('wundr_process_cpu_user_seconds')!.dataPointType, 3); // SUM
+    const lag = m.get('wundr_process_event_loop_lag_seconds') as HistogramMetricData;
+    const h = lag.dataPoints[0].value;
+    assert.deepEqual(h.buckets.boundaries, [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1]);
+    assert.ok(h.count >= 3, `samples: ${h.count}`);
+    // The 150 ms stall is one sample above 0.1 s.
+    const above100ms = h.buckets.counts.slice(5).reduce((a, b) => a + b, 0);
+    assert.ok(above100ms >= 1, `counts ${h.buckets.counts.join(',')}`);
+    assert.ok(h.max! >= 0.1 && h.max! < 5, `max ${h.max}`);
+    if (process.platform === 'linux') {
+      assert.equal(m.get('wundr_process_open_fds')!.dataPoints.length, 1);
+      assert.ok(readOpenFds()! > 2 && readMaxFds()! >= readOpenFds()!);
+    } else {
+      assert.equal(m.has('wundr_process_open_fds'), false);
+      assert.equal(readOpenFds(), undefined);
+    }
+    // Uptime moves between collections: read at collection, not cached.
+    await new Promise((r) => setTimeout(r, 20));
+    const up1 = m.get('wundr_process_uptime_seconds')!.dataPoints[0].value as number;
+    const up2 = (await collect()).get('wundr_process_uptime_seconds')!.dataPoints[0].value as number;
+    assert.ok(up2 > up1);
+  } finally {
+    sm.stop();
+  }
+  assert.equal(SystemMetrics.current, undefined);
+  assert.equal(systemMetrics.eventLoopLag.read(), undefined);
+});
