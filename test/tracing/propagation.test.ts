@@ -65,6 +65,8 @@ test('hostile values start a fresh trace and never throw', () => {
     { traceparent: `00-${TRACE}-${SPAN}-01-extra` }, // version 00 with extra fields
     { traceparent: `${TP}${'x'.repeat(10_000)}` }, // oversized
     { traceparent: 42 },
+    { traceparent: [TP, TP] }, // duplicated traceparent
+    { traceparent: `${TP}, ${TP}` }, // duplicated, joined by an HTTP stack
     { traceparent: { toString: () => TP } },
     { 'x-trace-id': '0'.repeat(32) },
     { 'x-trace-id': 'not-a-trace-id' },
