@@ -321,3 +321,36 @@ test('tool executor without a per-call method: one span per call over the batch'
 void trace;
 void context;
 void wsMetrics;
+
+test('run-time failures inside the telemetry never reach the host: throwing option callbacks, odd results', async () => {
+  const llm = new LlmClient();
+  const memory = { search: (q: unknown) => ({ q }) };
+  const tools = { executeToolCalls: async (calls: unknown[]) => (calls.length ? null : undefined) };
+  const undos = [
+    instrumentLlmClient(llm, {
+      provider: () => {
+        throw new Error('provider boom');
+      },
+      cost: () => {
+        throw new Error('cost boom');
+      },
+    }),
+    instrumentMemoryManager(memory, {
+      tierOf: () => {
+        throw new Error('tier boom');
+      },
+      stats: () => {
+        throw new Error('stats boom');
+      },
+    }),
+    instrumentToolExecutor(tools),
+  ];
+  const r = await llm.chat({ model: 'm' });
+  assert.equal(r.content, 'hi', 'the original result comes back');
+  assert.deepEqual(memory.search({ tier: 'x' }), { q: { tier: 'x' } });
+  assert.equal(await tools.executeToolCalls([{ name: 't' }]), null, 'odd results pass through untouched');
+  assert.equal(await tools.executeToolCalls([]), undefined);
+  assert.equal(modelMetrics.requests.get({ provider: 'anthropic', model: 'm' }), 1, 'provider fell back to client.provider');
+  assert.ok(h.spans().some((s) => s.name === 'memory.search default'));
+  for (const u of undos) u();
+});
