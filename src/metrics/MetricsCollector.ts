@@ -4,6 +4,7 @@
  * batches, and reads aggregated stats back. Its flush timer is unref()ed.
  */
 import { diag } from '@opentelemetry/api';
+import { runtime } from './instruments.ts';
 import {
   daemonMetrics,
   recordBudgetUtilization,
@@ -70,6 +71,7 @@ export class MetricsCollector {
   }
 
   private write(op: () => void): void {
+    if (!runtime.enabled) return;
     if (!this.config.enableBatching) return this.apply(op);
     this.queue.push(op);
     if (this.queue.length >= this.config.maxBatchSize) this.flush();

@@ -11,7 +11,7 @@
  */
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { CATALOGUE } from './catalogue.ts';
-import { GaugeFamily, type Labels } from './instruments.ts';
+import { GaugeFamily, runtime, type Labels } from './instruments.ts';
 
 export interface SessionLabels {
   orchestrator_id: string;
@@ -226,27 +226,35 @@ function guarded(field: string, labels: Labels): Labels {
 }
 
 export const recordSessionActive = (labels: SessionLabels, value: number): void => {
+  if (!runtime.enabled) return;
   daemon().sessionsActive.set(guarded('sessionsActive', labels) as never, value);
 };
 export const recordTokensUsed = (labels: TokenLabels, value: number): void => {
+  if (!runtime.enabled) return;
   daemon().tokensUsed.inc(guarded('tokensUsed', labels) as never, value);
 };
 /** Observes seconds (the collector's `recordMessageLatency` takes ms). */
 export const recordMessageLatency = (labels: LatencyLabels, value: number): void => {
+  if (!runtime.enabled) return;
   daemon().messageLatency.observe(guarded('messageLatency', labels) as never, value);
 };
 export const recordToolInvocation = (labels: ToolLabels): void => {
+  if (!runtime.enabled) return;
   daemon().toolInvocations.inc(guarded('toolInvocations', labels) as never, 1);
 };
 export const recordFederationDelegation = (labels: FederationLabels): void => {
+  if (!runtime.enabled) return;
   daemon().federationDelegations.inc(guarded('federationDelegations', labels) as never, 1);
 };
 export const recordNodeLoad = (labels: NodeLabels, value: number): void => {
+  if (!runtime.enabled) return;
   daemon().nodeLoad.set(guarded('nodeLoad', labels) as never, value);
 };
 export const recordError = (labels: ErrorLabels): void => {
+  if (!runtime.enabled) return;
   daemon().errorCount.inc(guarded('errorCount', labels) as never, 1);
 };
 export const recordBudgetUtilization = (labels: BudgetLabels, value: number): void => {
+  if (!runtime.enabled) return;
   daemon().budgetUtilization.set(guarded('budgetUtilization', labels) as never, value);
 };

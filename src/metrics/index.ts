@@ -28,6 +28,7 @@ export {
   requestSummaryMetrics,
   getFamily,
   resetWundrMetrics,
+  setMetricsEnabled,
   recordAgentSpawned,
   recordAgentCompleted,
   recordAgentFailed,

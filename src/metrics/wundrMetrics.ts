@@ -16,6 +16,7 @@ import {
   HistogramFamily,
   createFamily,
   overflowMetric,
+  runtime,
   type Family,
 } from './instruments.ts';
 import { SystemMetrics, readMaxFds, readOpenFds } from './SystemMetrics.ts';
@@ -172,6 +173,17 @@ export function wundrFamilies(): ReadonlyMap<string, Family> {
 /** The family of a catalogue metric recorded through the typed API. */
 export function getFamily(name: string): Family | undefined {
   return families.get(name);
+}
+
+/**
+ * Switches every recorder of the package (typed API, legacy helpers,
+ * MetricsCollector) on or off. The metrics feature switches it off when
+ * metrics are disabled; a host that never starts the SDK
+ * (OTEL_SDK_DISABLED) may call it to make recording free.
+ */
+export function setMetricsEnabled(enabled: boolean): void {
+  runtime.enabled = enabled;
+  if (!enabled) resetWundrMetrics();
 }
 
 /** Clears every series of every wundr_ family (tests; a restarted daemon). */

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config.ts';
 import { startSdk, type WundrSdk } from '../../src/sdk.ts';
 import { agentMetrics, recordToolExecution, toolMetrics, wsMetrics } from '../../src/metrics/wundrMetrics.ts';
+import { daemonMetrics, recordTokensUsed, metricsRegistry } from '../../src/metrics/daemonMetrics.ts';
+import { MetricsCollector } from '../../src/metrics/MetricsCollector.ts';
 
 let sdk: WundrSdk | undefined;
 after(async () => {
@@ -32,6 +34,12 @@ test('METRICS_ENABLED=false: no provider, no /metrics, recorders record nothing'
   assert.equal(toolMetrics.executionTotal.cells.size, 0);
   assert.equal(toolMetrics.executionDuration.cells.size, 0);
   assert.equal(wsMetrics.connectionsActive.get(), 0);
+  recordTokensUsed({ orchestrator_id: 'o', model: 'm' }, 5);
+  const c = new MetricsCollector(metricsRegistry, { enableBatching: false });
+  c.recordSessionStart('o', 'claude-code');
+  c.close();
+  assert.equal((await daemonMetrics.tokensUsed.get()).values.length, 0);
+  assert.equal((await daemonMetrics.sessionsActive.get()).values.length, 0);
   const res = await fetch(`http://127.0.0.1:${sdk.endpoint!.port}/metrics`);
   assert.equal(res.status, 404);
   await res.text();
