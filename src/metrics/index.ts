@@ -12,7 +12,7 @@ export {
 } from './catalogue.ts';
 export type { MetricDef, MetricKind, MetricArea, MetricSource } from './catalogue.ts';
 export { catalogueMarkdown } from './catalogueMarkdown.ts';
-export { CounterFamily, GaugeFamily, HistogramFamily } from './instruments.ts';
+export { CounterFamily, GaugeFamily, HistogramFamily, setLabelCaps } from './instruments.ts';
 export type { Labels, LabelValue, BoundCounter, BoundGauge, BoundHistogram } from './instruments.ts';
 export {
   agentMetrics,

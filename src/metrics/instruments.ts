@@ -19,7 +19,7 @@
  * combinations of individually bounded keys.
  */
 import { diag, type Attributes, type HrTime } from '@opentelemetry/api';
-import { DEFAULT_MAX_SERIES, OVERFLOW_VALUE, getMetricDef, labelCap, type MetricDef } from './catalogue.ts';
+import { CATALOGUE, DEFAULT_MAX_SERIES, OVERFLOW_VALUE, getMetricDef, labelCap, type MetricDef } from './catalogue.ts';
 
 export type LabelValue = string | number | undefined;
 export type Labels<L extends string = string> = Partial<Record<L, LabelValue>>;
@@ -35,15 +35,25 @@ function nowHr(): HrTime {
   return [s, Math.round((ms - s * 1000) * 1e6)];
 }
 
+/** Caps set by setLabelCaps(): by `key` (every metric) and by `metric\u0001key`. */
+const capOverrides = new Map<string, number>();
+const allGuards: LabelGuard[] = [];
+
 class LabelGuard {
   private readonly seen = new Set<string>();
   private readonly allowed: ReadonlySet<string> | undefined;
-  readonly cap: number;
+  cap: number;
 
-  constructor(def: MetricDef, readonly key: string) {
+  constructor(readonly def: MetricDef, readonly key: string) {
     const a = def.values?.[key];
     this.allowed = a ? new Set(a) : undefined;
-    this.cap = labelCap(def, key);
+    this.cap = LabelGuard.capFor(def, key);
+    allGuards.push(this);
+  }
+
+  static capFor(def: MetricDef, key: string): number {
+    if (def.values?.[key]) return labelCap(def, key);
+    return capOverrides.get(`${def.name}${SEP}${key}`) ?? capOverrides.get(key) ?? labelCap(def, key);
   }
 
   /** The value to record: the given one, or OVERFLOW_VALUE. */
@@ -396,6 +406,32 @@ function warnNegative(name: string, v: number): void {
   if (warnedNegative) return;
   warnedNegative = true;
   diag.warn(`@wundr/otel: ${name}: a counter only goes up; ignored increment ${v}`);
+}
+
+/**
+ * Raises or lowers the cap on distinct values of label keys (seed §12),
+ * for every metric or for one. Values already admitted stay; past a lowered
+ * cap new values fold into `other`. Allow-listed keys (status, direction,
+ * token_type, period, severity) have no cap to set.
+ *
+ * @example
+ * setLabelCaps({ tool_name: 500 });                                // every metric with tool_name
+ * setLabelCaps({ model: 20 }, 'wundr_model_request_tokens_total'); // one metric
+ */
+export function setLabelCaps(caps: Readonly<Record<string, number>>, metric?: string): void {
+  const def = metric === undefined ? undefined : getMetricDef(metric);
+  if (metric !== undefined && !def) throw new Error(`@wundr/otel: setLabelCaps: ${metric} is not a catalogue metric`);
+  for (const [key, cap] of Object.entries(caps)) {
+    if (!Number.isInteger(cap) || cap < 1 || cap > 100_000) {
+      throw new Error(`@wundr/otel: setLabelCaps: the cap for "${key}" must be an integer from 1 to 100000 (got ${String(cap)})`);
+    }
+    if (def ? !def.labels.includes(key) : !CATALOGUE.some((d) => d.labels.includes(key))) {
+      throw new Error(`@wundr/otel: setLabelCaps: "${key}" is not a label of ${def ? def.name : 'any catalogue metric'}`);
+    }
+    if (def?.values?.[key]) throw new Error(`@wundr/otel: setLabelCaps: "${key}" of ${def.name} has a fixed value set (${def.values[key].join('|')})`);
+    capOverrides.set(def ? `${def.name}${SEP}${key}` : key, cap);
+  }
+  for (const g of allGuards) g.cap = LabelGuard.capFor(g.def, g.key);
 }
 
 // --- the overflow self-metric -------------------------------------------------

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { MeterProvider, MetricReader, DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 import { register } from 'prom-client';
 import { CatalogueProducer } from '../../src/metrics/CatalogueProducer.ts';
-import { runtime } from '../../src/metrics/instruments.ts';
+import { runtime, setLabelCaps } from '../../src/metrics/instruments.ts';
 import * as wm from '../../src/metrics/wundrMetrics.ts';
 import {
   MetricsRegistry,
@@ -230,4 +230,25 @@ test('legacy: unbatched collector writes at once', async () => {
   c.recordTokenUsage('u', 'm', 3);
   assert.equal((await c.getAggregatedStats('u')).totalTokens, 3);
   c.close();
+});
+
+test('setLabelCaps raises a cap for every metric or one, and rejects misuse at once', () => {
+  wm.resetWundrMetrics();
+  setLabelCaps({ tool_name: 300 });
+  setLabelCaps({ tool_name: 5 }, 'wundr_tool_errors_total');
+  try {
+    for (let i = 0; i < 400; i++) {
+      wm.toolMetrics.executionTotal.inc({ tool_name: `t${i}`, status: 'success' });
+      wm.toolMetrics.errors.inc({ tool_name: `t${i}`, error_type: 'x' });
+    }
+    assert.equal(wm.toolMetrics.executionTotal.cells.size, 301);
+    assert.equal(wm.toolMetrics.errors.cells.size, 6);
+    assert.throws(() => setLabelCaps({ tool_name: 0 }), /must be an integer from 1 to 100000/);
+    assert.throws(() => setLabelCaps({ nope: 3 }), /"nope" is not a label of any catalogue metric/);
+    assert.throws(() => setLabelCaps({ status: 9 }, 'wundr_tool_execution_total'), /fixed value set/);
+    assert.throws(() => setLabelCaps({ model: 9 }, 'wundr_nope'), /not a catalogue metric/);
+  } finally {
+    setLabelCaps({ tool_name: 200 });
+    setLabelCaps({ tool_name: 200 }, 'wundr_tool_errors_total');
+  }
 });
