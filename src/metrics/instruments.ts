@@ -149,7 +149,7 @@ export abstract class Family<L extends string = string> {
     let canon = '';
     for (let i = 0; i < keys.length; i++) {
       const raw = (labels as Record<string, LabelValue> | undefined)?.[keys[i]];
-      const s = raw === undefined ? '' : `${raw}`;
+      const s = raw === undefined || raw === null ? '' : String(raw);
       const v = this.guards[i].admit(s);
       if (v !== s) {
         folded = true;
@@ -251,7 +251,7 @@ export class CounterFamily<L extends string = string> extends Family<L> {
       labels = labelsOrValue;
       if (value !== undefined) v = value;
     }
-    if (!(v >= 0)) return warnNegative(this.def.name, v);
+    if (typeof v !== 'number' || !(v >= 0)) return warnNegative(this.def.name, v);
     this.cell(labels).value += v;
   }
 
@@ -269,7 +269,7 @@ export class CounterFamily<L extends string = string> extends Family<L> {
 class BoundCounterCell implements BoundCounter {
   constructor(private readonly c: Cell) {}
   inc(value = 1): void {
-    if (runtime.enabled && value >= 0) this.c.value += value;
+    if (runtime.enabled && typeof value === 'number' && value >= 0) this.c.value += value;
   }
 }
 
@@ -285,19 +285,19 @@ export class GaugeFamily<L extends string = string> extends Family<L> {
   set(labelsOrValue: Labels<L> | number, value?: number): void {
     if (!runtime.enabled) return;
     if (typeof labelsOrValue === 'number') this.cell(undefined).value = labelsOrValue;
-    else this.cell(labelsOrValue).value = value ?? 0;
+    else if (typeof value === 'number') this.cell(labelsOrValue).value = value;
   }
 
   inc(labelsOrValue?: Labels<L> | number, value?: number): void {
     if (!runtime.enabled) return;
     if (typeof labelsOrValue === 'number' || labelsOrValue === undefined) this.cell(undefined).value += labelsOrValue ?? 1;
-    else this.cell(labelsOrValue).value += value ?? 1;
+    else if (value === undefined || typeof value === 'number') this.cell(labelsOrValue).value += value ?? 1;
   }
 
   dec(labelsOrValue?: Labels<L> | number, value?: number): void {
     if (!runtime.enabled) return;
     if (typeof labelsOrValue === 'number' || labelsOrValue === undefined) this.cell(undefined).value -= labelsOrValue ?? 1;
-    else this.cell(labelsOrValue).value -= value ?? 1;
+    else if (value === undefined || typeof value === 'number') this.cell(labelsOrValue).value -= value ?? 1;
   }
 
   labels(...values: (LabelValue | Labels<L>)[]): BoundGauge {
@@ -312,13 +312,13 @@ export class GaugeFamily<L extends string = string> extends Family<L> {
 class BoundGaugeCell implements BoundGauge {
   constructor(private readonly c: Cell) {}
   set(value: number): void {
-    if (runtime.enabled) this.c.value = value;
+    if (runtime.enabled && typeof value === 'number') this.c.value = value;
   }
   inc(value = 1): void {
-    if (runtime.enabled) this.c.value += value;
+    if (runtime.enabled && typeof value === 'number') this.c.value += value;
   }
   dec(value = 1): void {
-    if (runtime.enabled) this.c.value -= value;
+    if (runtime.enabled && typeof value === 'number') this.c.value -= value;
   }
 }
 
@@ -329,7 +329,7 @@ export interface BoundHistogram {
 }
 
 function observeInto(c: HistogramCell, bounds: readonly number[], v: number): void {
-  if (!(v === v)) return; // NaN
+  if (typeof v !== 'number' || v !== v) return; // not a number, or NaN
   let i = 0;
   const n = bounds.length;
   while (i < n && v > bounds[i]) i++;
@@ -402,10 +402,10 @@ export class HistogramFamily<L extends string = string> extends Family<L> {
 }
 
 let warnedNegative = false;
-function warnNegative(name: string, v: number): void {
+function warnNegative(name: string, v: unknown): void {
   if (warnedNegative) return;
   warnedNegative = true;
-  diag.warn(`@wundr/otel: ${name}: a counter only goes up; ignored increment ${v}`);
+  diag.warn(`@wundr/otel: ${name}: a counter takes a number >= 0; ignored increment ${String(v)}`);
 }
 
 /**

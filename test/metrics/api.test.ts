@@ -252,3 +252,18 @@ test('setLabelCaps raises a cap for every metric or one, and rejects misuse at o
     setLabelCaps({ tool_name: 200 }, 'wundr_tool_errors_total');
   }
 });
+
+test('bad values from untyped callers are ignored, never thrown or stored as strings', () => {
+  wm.resetWundrMetrics();
+  const l = { tool_name: Symbol('s') as never, status: null as never };
+  wm.toolMetrics.executionTotal.inc(l, '5' as never);
+  wm.toolMetrics.executionTotal.inc(l, 2);
+  wm.toolMetrics.executionDuration.observe(l, '0.5' as never);
+  wm.toolMetrics.executionDuration.observe(l, NaN);
+  wm.toolMetrics.executionDuration.labels(l).observe(0.5);
+  wm.memoryMetrics.bytes.set({ tier: 't' }, '9' as never);
+  wm.memoryMetrics.bytes.inc({ tier: 't' }, 2);
+  assert.equal(point('wundr_tool_execution', { tool_name: 'Symbol(s)', status: '' }), 2);
+  assert.deepEqual(wm.toolMetrics.executionDuration.get(l), { count: 1, sum: 0.5, buckets: [0, 0, 0, 1, 1, 1, 1, 1, 1, 1] });
+  assert.equal(point('wundr_memory_bytes', { tier: 't' }), 2);
+});
