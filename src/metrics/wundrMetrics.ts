@@ -98,10 +98,19 @@ export interface RequestSummaryMetrics {
   tokenUsageSummary: HistogramFamily<'provider' | 'model'>;
 }
 
-/** A system metric: read at collection by the SDK; `read()` gives the current value here. */
+/**
+ * A system metric: read from the process at collection by the SDK; `read()`
+ * gives the current value here. The old fields were prom-client gauges set
+ * by a timer: `set`/`inc`/`dec` remain as no-ops so old callers do not
+ * break, and `get()` answers in prom-client's shape.
+ */
 export interface ObservedMetric {
   readonly def: MetricDef;
   read(): number | undefined;
+  set(...args: unknown[]): void;
+  inc(...args: unknown[]): void;
+  dec(...args: unknown[]): void;
+  get(): Promise<{ name: string; help: string; type: string; values: { value: number; labels: Record<string, never> }[] }>;
 }
 export interface SystemResourceMetrics {
   memoryHeap: ObservedMetric;
@@ -148,7 +157,19 @@ export const pluginMetrics: PluginMetrics = area('plugin');
 export const requestSummaryMetrics: RequestSummaryMetrics = area('requestSummary');
 
 function observed(name: string, read: () => number | undefined): ObservedMetric {
-  return Object.freeze({ def: getMetricDef(name)!, read });
+  const def = getMetricDef(name)!;
+  const noop = (): void => {};
+  return Object.freeze({
+    def,
+    read,
+    set: noop,
+    inc: noop,
+    dec: noop,
+    async get() {
+      const v = read();
+      return { name: def.name, help: def.help, type: def.kind, values: v === undefined ? [] : [{ value: v, labels: {} }] };
+    },
+  });
 }
 
 export const systemMetrics: SystemResourceMetrics = Object.freeze({

@@ -64,3 +64,12 @@ test('values are read at collection; lag samples land in the catalogue buckets',
   assert.equal(SystemMetrics.current, undefined);
   assert.equal(systemMetrics.eventLoopLag.read(), undefined);
 });
+
+test('old system-metric fields keep working: get() in prom-client shape, set() a harmless no-op', async () => {
+  systemMetrics.memoryHeap.set(5);
+  systemMetrics.uptime.inc();
+  const r = await systemMetrics.memoryRss.get();
+  assert.equal(r.name, 'wundr_process_memory_rss_bytes');
+  assert.ok(r.values[0].value > 1e6);
+  assert.ok(systemMetrics.memoryHeap.read()! > 5);
+});
