@@ -1,6 +1,6 @@
-// `node --import @wundr/otel/register`: the same preload, plus a wait for the
-// off-thread ESM loader (older Node lines) to acknowledge the hooks, so the
-// app's first `import 'node:http'` is already patched.
-import preload from './register.ts';
-
+// `node --import @wundr/otel/register`: the same preload, with the ESM loader
+// hooks always on, and a wait for the off-thread loader (older Node lines)
+// to acknowledge them, so the app's first `import 'node:http'` is patched.
+(globalThis as Record<symbol, unknown>)[Symbol.for('@wundr/otel.esm-entry')] = true;
+const preload = (await import('./register.ts')).default as { hooksReady: Promise<void> };
 await preload.hooksReady;

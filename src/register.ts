@@ -8,6 +8,7 @@
 import { formatWarning, loadConfig } from './config.ts';
 import { installShutdownHandlers } from './shutdown.ts';
 import { startSdk, type WundrSdk } from './sdk.ts';
+import { entryIsEsm, readPackageJson } from './entry.ts';
 
 const HOOKED_MODULES = ['http', 'https', 'node:http', 'node:https'];
 
@@ -39,14 +40,18 @@ function registerEsmHooks(): (() => Promise<void>) | undefined {
   return waitForAllMessagesAcknowledged;
 }
 
+/** Set by the `--import` entry before it loads this module. */
+const ESM_ENTRY = Symbol.for('@wundr/otel.esm-entry');
+
 function main(): void {
   const { config, warnings } = loadConfig(process.env, { stdoutIsTTY: process.stdout.isTTY === true });
   for (const w of warnings) process.stderr.write(`${formatWarning(w)}\n`);
   if (config.disabled) return;
 
   let waitHooks: (() => Promise<void>) | undefined;
+  const esm = (globalThis as Record<symbol, unknown>)[ESM_ENTRY] === true || entryIsEsm(process.argv[1], readPackageJson);
   try {
-    waitHooks = registerEsmHooks();
+    if (esm) waitHooks = registerEsmHooks();
   } catch (err) {
     process.stderr.write(
       `@wundr/otel: ESM loader hooks could not be registered (${(err as Error).message}); ESM modules are not instrumented\n`,

@@ -189,3 +189,40 @@ test('propagation works with export off: a middle service passes the trace on', 
     await c.exited();
   }
 });
+
+test('--require with an ESM entry installs the ESM hooks: app.mjs gets its server span', async () => {
+  const { child, appPort } = await start('--require', 'app.mjs', { OTEL_SERVICE_NAME: 'require-esm' });
+  const traceId = '0123456789abcdef0123456789abcdef';
+  await request(appPort, '/', { headers: { traceparent: `00-${traceId}-0123456789abcdef-01` } });
+  await receiver.waitFor(
+    () => receiver.spans().some((s) => s.traceId === traceId && s.resource['service.name'] === 'require-esm' && s.kind === 2),
+    15000,
+    'the ESM app server span under --require',
+  );
+  child.kill('SIGTERM');
+  await child.exited();
+});
+
+test('an eval (-e) with the preload runs and exits normally', async () => {
+  const port = await freePort();
+  const child = runChild({
+    args: ['--require', '@wundr/otel/register', '-e', 'console.log(require("node:module").builtinModules.length > 0)'],
+    env: { METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' },
+  });
+  const { code } = await child.exited();
+  assert.equal(code, 0, child.stderr());
+  assert.equal(child.stdout().trim(), 'true');
+});
+
+test('entryIsEsm: by extension, else by the nearest package.json type', async () => {
+  const { entryIsEsm } = await import('../src/entry.ts');
+  const pkgs: Record<string, string> = { '/a': '{"type":"module"}', '/b': '{}', '/c': 'not json' };
+  const read = (dir: string) => pkgs[dir];
+  assert.equal(entryIsEsm(undefined, read), false);
+  assert.equal(entryIsEsm('/x/app.mjs', read), true);
+  assert.equal(entryIsEsm('/a/app.cjs', read), false);
+  assert.equal(entryIsEsm('/a/sub/app.js', read), true);
+  assert.equal(entryIsEsm('/b/app.js', read), false);
+  assert.equal(entryIsEsm('/c/app.js', read), false);
+  assert.equal(entryIsEsm('/nowhere/app.js', read), false);
+});
