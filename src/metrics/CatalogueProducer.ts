@@ -16,7 +16,7 @@ import type {
 } from '@opentelemetry/sdk-metrics';
 import { CUMULATIVE, GAUGE, HISTOGRAM, SUM } from './otelConstants.ts';
 import type { Resource } from '@opentelemetry/resources';
-import { emptyResource } from '@opentelemetry/resources';
+import { emptyResource } from './emptyResource.ts';
 import { CounterFamily, GaugeFamily, HistogramCell, HistogramFamily, nowHr, type Family } from './instruments.ts';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.ts';
 
@@ -24,10 +24,10 @@ export const METER_NAME = PACKAGE_NAME;
 
 export class CatalogueProducer implements MetricProducer {
   private readonly families: () => Iterable<Family>;
-  private readonly resource: Resource;
+  private readonly resource: Resource | undefined;
 
   /** `families` is read at each collection, so families added later are reported. */
-  constructor(families: () => Iterable<Family>, resource: Resource = emptyResource()) {
+  constructor(families: () => Iterable<Family>, resource?: Resource) {
     this.families = families;
     this.resource = resource;
   }
@@ -77,7 +77,7 @@ export class CatalogueProducer implements MetricProducer {
       );
     }
     return {
-      resource: this.resource,
+      resource: this.resource ?? emptyResource(),
       scopeMetrics: [{ scope: { name: METER_NAME, version: PACKAGE_VERSION }, metrics }],
     };
   }

@@ -28,7 +28,7 @@ import type {
   MetricProducer,
 } from '@opentelemetry/sdk-metrics';
 import { CUMULATIVE, GAUGE, HISTOGRAM, SUM } from './otelConstants.ts';
-import { emptyResource } from '@opentelemetry/resources';
+import { emptyResource } from './emptyResource.ts';
 import type { Registry, MetricObjectWithValues, MetricValue, MetricValueWithName } from 'prom-client';
 import { nowHr } from './instruments.ts';
 import { PACKAGE_VERSION } from '../version.ts';
