@@ -437,22 +437,10 @@ export function setLabelCaps(caps: Readonly<Record<string, number>>, metric?: st
 // --- the overflow self-metric -------------------------------------------------
 
 let overflowFamily: CounterFamily<'metric' | 'label'> | undefined;
-const overflowCells = new Map<string, Cell>();
 
 function countOverflow(metric: string, label: string): void {
-  if (overflowFamily === undefined) {
-    const def = getMetricDef('wundr_metrics_label_overflow_total');
-    if (!def) return;
-    // Its own labels are bounded by the catalogue (metric names x label keys).
-    overflowFamily = new CounterFamily(def, 100_000);
-  }
-  const k = `${metric}${SEP}${label}`;
-  let c = overflowCells.get(k);
-  if (!c) {
-    c = overflowFamily.cell({ metric, label });
-    overflowCells.set(k, c);
-  }
-  c.value += 1;
+  // The family's own lookup (nested maps) is the cache: nothing here outlives a reset().
+  overflowMetric().cell({ metric, label }).value += 1;
 }
 
 /** The self-metric family (created on first overflow). */
