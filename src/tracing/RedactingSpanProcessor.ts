@@ -6,6 +6,10 @@ import { normalizeKey } from '../config.ts';
 const REDACTED = '[REDACTED]';
 /** Cap on remembered key decisions, so a flood of distinct keys cannot grow memory. */
 const CACHE_LIMIT = 4096;
+/** Attributes holding a URL or query string (HTTP semconv, old and new names). */
+const URL_ATTRIBUTES: ReadonlySet<string> = new Set(['url.query', 'url.full', 'http.target', 'http.url']);
+/** Query parameters longer than this are not parsed (a hostile URL costs no more than its length). */
+const MAX_URL_LENGTH = 16_384;
 
 /**
  * Redacts secret-looking span attributes with the list of LOG_REDACT_KEYS
@@ -15,7 +19,10 @@ const CACHE_LIMIT = 4096;
  * `wundr.llm.api_key`), so a key is secret when the whole key or any of its
  * dot-separated segments is on the list (compared as in log redaction:
  * case, `-` and `_` ignored). Attributes of the span, of its events and of
- * its links are covered.
+ * its links are covered. In the URL attributes the HTTP semantic
+ * conventions record (`url.query`, `url.full`), the values of query
+ * parameters with a listed name (`?token=…`, `&api_key=…`) become `REDACTED`,
+ * as the semconv advises for sensitive parameters.
  *
  * It works in `onEnding` (sdk-trace 3.1, experimental): called while the
  * span can still be changed, after every attribute the app set and before
@@ -45,13 +52,33 @@ export class RedactingSpanProcessor implements SpanProcessor {
     if (this.keys.size === 0) return;
     try {
       for (const k of Object.keys(span.attributes)) {
-        if (this.isSecret(k) && span.attributes[k] !== REDACTED) span.setAttribute(k, REDACTED);
+        const v = span.attributes[k];
+        if (this.isSecret(k)) {
+          if (v !== REDACTED) span.setAttribute(k, REDACTED);
+        } else if (typeof v === 'string' && URL_ATTRIBUTES.has(k)) {
+          const clean = this.redactQuery(v);
+          if (clean !== v) span.setAttribute(k, clean);
+        }
       }
       for (const e of span.events) if (e.attributes) this.scrub(e.attributes);
       for (const l of span.links) if (l.attributes) this.scrub(l.attributes);
     } catch {
       // A frozen attributes object: nothing more can be done, and the span must still end.
     }
+  }
+
+  /** `a=1&token=x` -> `a=1&token=REDACTED` for listed parameter names. */
+  redactQuery(v: string): string {
+    if (v.length > MAX_URL_LENGTH || !v.includes('=')) return v;
+    return v.replace(/([?&;]|^)([^=&;#?]+)=([^&;#]*)/g, (m, sep: string, name: string) => {
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name);
+      } catch {
+        // keep the raw name
+      }
+      return this.isSecret(decoded) ? `${sep}${name}=REDACTED` : m;
+    });
   }
 
   private scrub(attrs: Attributes): void {

@@ -1,0 +1,196 @@
+/**
+ * Security, through the preload in child processes: the endpoint's bind
+ * host and bearer token, no secret or environment value on /health, /ready,
+ * /metrics, stderr or in exported telemetry, `wundr-otel doctor` masking,
+ * redaction of secret-looking keys in log metadata and span attributes with
+ * the same list at depth, and no request header or body values recorded.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { ROOT, freePort, request, runChild, eventually } from '../support/child.ts';
+import { startOtlpReceiver, type OtlpReceiver } from '../support/otlpReceiver.ts';
+import { killAll, startApp, RELIABILITY_FIXTURES } from './support/app.ts';
+
+let receiver: OtlpReceiver | undefined;
+after(async () => {
+  killAll();
+  await receiver?.close();
+});
+async function rx(): Promise<OtlpReceiver> {
+  return (receiver ??= await startOtlpReceiver());
+}
+
+const TOKEN = 'canary-tok-2222-abcdefghijklmnop';
+const CANARIES = {
+  OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20canary-hdr-1111,x-tenant=canary-hdr-tenant',
+  WUNDR_OTEL_ENDPOINT_TOKEN: TOKEN,
+  WUNDR_OTEL_ADMIN_TOKEN: 'canary-adm-3333',
+  SOME_APP_SECRET: 'canary-env-4444',
+  DATABASE_URL: 'postgres://user:canary-pw-5555@db.internal/app',
+};
+
+function getFrom(host: string, port: number, p: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host, port, path: p, agent: false, timeout: 3000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('error', reject);
+  });
+}
+
+test('bearer token (WUNDR_OTEL_ENDPOINT_TOKEN): missing, wrong, wrong length, other scheme -> 401; right -> 200; /live stays open', async () => {
+  const app = await startApp({ WUNDR_OTEL_ENDPOINT_TOKEN: TOKEN, OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' });
+  const wrongSameLength = TOKEN.slice(0, -1) + (TOKEN.endsWith('p') ? 'q' : 'p');
+  for (const p of ['/metrics', '/health', '/ready']) {
+    for (const [what, headers] of [
+      ['no header', {}],
+      ['wrong token, same length', { authorization: `Bearer ${wrongSameLength}` }],
+      ['wrong token, shorter', { authorization: 'Bearer x' }],
+      ['wrong token, a prefix', { authorization: `Bearer ${TOKEN.slice(0, 10)}` }],
+      ['token with a suffix', { authorization: `Bearer ${TOKEN}x` }],
+      ['Basic scheme', { authorization: `Basic ${Buffer.from(`u:${TOKEN}`).toString('base64')}` }],
+      ['lower-case scheme', { authorization: `bearer ${TOKEN}` }],
+      ['empty bearer', { authorization: 'Bearer ' }],
+    ] as const) {
+      const r = await request(app.metricsPort, p, { headers });
+      assert.equal(r.status, 401, `${p} with ${what}`);
+      assert.equal(r.headers['www-authenticate'], 'Bearer');
+      assert.ok(!r.body.includes(TOKEN.slice(0, 12)), 'the 401 never echoes the token');
+    }
+    const ok = await request(app.metricsPort, p, { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.ok(ok.status === 200 || (p !== '/metrics' && ok.status === 503), `${p} with the token: ${ok.status}`);
+  }
+  assert.equal((await request(app.metricsPort, '/live')).status, 200, '/live needs no token');
+  // State-changing route: the admin token defaults to the endpoint token; a reader without it is refused.
+  const post = await request(app.metricsPort, '/loglevel', { method: 'POST', body: '{"level":"debug"}', headers: { 'content-type': 'application/json' } });
+  assert.ok(post.status === 401 || post.status === 404, `POST /loglevel without token: ${post.status}`);
+  app.child.kill('SIGKILL');
+  await app.child.exited();
+});
+
+test('METRICS_HOST: the endpoint listens on the configured address only', { skip: process.platform !== 'linux' && 'needs 127.0.0.2 (Linux loopback /8)' }, async () => {
+  const port = await freePort();
+  const child = runChild({
+    args: ['--require', '@wundr/otel/register', path.join(RELIABILITY_FIXTURES, 'loadapp.cjs')],
+    env: { METRICS_HOST: '127.0.0.2', METRICS_PORT: String(port), OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', ALERTING_ENABLED: 'false' },
+  });
+  try {
+    await child.waitForOutput(/listening (\d+)/);
+    assert.equal(await eventually(() => getFrom('127.0.0.2', port, '/live')), 200);
+    await assert.rejects(getFrom('127.0.0.1', port, '/live'), /ECONNREFUSED/);
+  } finally {
+    child.kill('SIGKILL');
+    await child.exited();
+  }
+});
+
+test('no secret or environment value on /health, /ready, /metrics, /live, stderr, stdout or in exported telemetry', async () => {
+  const r = await rx();
+  const app = await startApp({ ...CANARIES, OTEL_EXPORTER_OTLP_ENDPOINT: r.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100', OTEL_SERVICE_NAME: 'canary-check' });
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const bodies: string[] = [];
+  for (const p of ['/health', '/ready', '/metrics', '/live']) {
+    const res = await request(app.metricsPort, p, { headers: auth });
+    bodies.push(`${p} ${res.status} ${JSON.stringify(res.headers)} ${res.body}`);
+  }
+  await request(app.port, '/');
+  await r.waitFor(() => r.spans().some((s) => s.resource['service.name'] === 'canary-check'), 10000, 'a span');
+  await r.waitFor(() => r.logs().some((l) => l.resource['service.name'] === 'canary-check'), 10000, 'a log record');
+  const exported = JSON.stringify([
+    r.spans().filter((s) => s.resource['service.name'] === 'canary-check'),
+    r.logs().filter((l) => l.resource['service.name'] === 'canary-check'),
+  ]);
+  const everything = [...bodies, exported, app.child.stderr(), app.child.stdout()].join('\n');
+  for (const c of ['canary-hdr', 'canary-tok', 'canary-adm', 'canary-env', 'canary-pw', 'should-not-appear']) {
+    assert.ok(!everything.includes(c), `${c} leaked:\n${everything.split('\n').find((l) => l.includes(c))?.slice(0, 400)}`);
+  }
+  // The exporter did send the configured header (masked is not the same as dropped).
+  assert.ok(r.requests().some((q) => q.headers['x-tenant'] === 'canary-hdr-tenant'));
+  app.child.kill('SIGKILL');
+  await app.child.exited();
+});
+
+test('wundr-otel doctor masks OTLP header values and tokens', async () => {
+  const c = runChild({ args: [path.join(ROOT, 'build', 'src', 'cli.js'), 'doctor', '--timeout-ms', '1000'], env: { ...CANARIES, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1' } });
+  await c.exited(20000);
+  const out = c.stdout() + c.stderr();
+  assert.match(out, /OTEL_EXPORTER_OTLP_HEADERS/, 'doctor did run and list the variable');
+  for (const x of ['canary-hdr', 'canary-tok', 'canary-adm']) assert.ok(!out.includes(x), `${x} shown by doctor`);
+});
+
+test('redaction at depth: log metadata and span attributes (and span events) follow the same LOG_REDACT_KEYS list', async () => {
+  const r = await rx();
+  const app = await startApp({
+    OTEL_EXPORTER_OTLP_ENDPOINT: r.url,
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+    OTEL_BLRP_SCHEDULE_DELAY: '100',
+    OTEL_SERVICE_NAME: 'redaction-check',
+    // A custom list replaces the defaults: `password` is NOT on it, in logs or spans.
+    LOG_REDACT_KEYS: 'authorization, X-API-KEY, session_secret',
+  });
+  await request(app.port, '/redact');
+  const mine = () => r.spans().filter((s) => s.resource['service.name'] === 'redaction-check' && s.name === 'redaction-probe');
+  const myLogs = () => r.logs().filter((l) => l.resource['service.name'] === 'redaction-check' && l.body === 'redaction probe');
+  await r.waitFor(() => mine().length === 1 && myLogs().length === 1, 10000, 'the probe span and log record');
+  const span = mine()[0]!;
+  assert.equal(span.attributes['wundr.session_secret'], '[REDACTED]');
+  assert.equal(span.attributes['http.request.header.x-api-key'], '[REDACTED]');
+  assert.equal(span.attributes['llm.authorization'], '[REDACTED]');
+  assert.equal(span.attributes['wundr.user.password'], 'kept-password-span', 'not on the custom list');
+  assert.equal(span.attributes['ok'], 'visible');
+  assert.equal(span.attributes['gen_ai.usage.input_tokens'], 12);
+  assert.equal(span.events[0]!.attributes['sessionSecret'], '[REDACTED]');
+  assert.equal(span.events[0]!.attributes['user'], 'u1');
+  const exportedSpan = JSON.stringify(span);
+  const record = JSON.stringify(myLogs()[0]);
+  const line = app.child.stdout().split('\n').find((l) => l.includes('redaction probe')) ?? '';
+  for (const [where, text] of [['span', exportedSpan], ['log record', record], ['stdout line', line]] as const) {
+    assert.ok(!/canary-/.test(text), `${where} leaks: ${text.slice(0, 600)}`);
+  }
+  for (const [where, text] of [['log record', record], ['stdout line', line]] as const) {
+    assert.match(text, /kept-password-log/, `${where}: password is not on the custom list`);
+    assert.match(text, /visible/);
+    assert.ok((text.match(/\[REDACTED\]/g) ?? []).length >= 3, `${where}: authorization, X-Api-Key and the depth-4 sessionSecret`);
+  }
+  app.child.kill('SIGKILL');
+  await app.child.exited();
+});
+
+test('no request header or body values are recorded by default (HTTP semantic conventions only)', async () => {
+  const r = await rx();
+  const app = await startApp({ OTEL_EXPORTER_OTLP_ENDPOINT: r.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_LOGS_EXPORTER: 'none', OTEL_SERVICE_NAME: 'headers-check' });
+  await new Promise<void>((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: app.port,
+        path: '/?q=visible-query&token=canary-query-9999&API_KEY=canary-query-2',
+        method: 'POST',
+        agent: false,
+        headers: { authorization: 'Bearer canary-http-6666', cookie: 'sid=canary-cookie-7777', 'x-custom': 'canary-custom', 'content-type': 'text/plain' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      },
+    );
+    req.on('error', reject);
+    req.end('canary-body-8888');
+  });
+  const isServer = (s: { resource: Record<string, unknown>; kind: number; scope: { name: string } }) =>
+    s.resource['service.name'] === 'headers-check' && s.kind === 2 && s.scope.name === '@opentelemetry/instrumentation-http';
+  await r.waitFor(() => r.spans().some(isServer), 10000, 'the server span');
+  const server = r.spans().find(isServer)!;
+  const text = JSON.stringify(r.spans().filter((s) => s.resource['service.name'] === 'headers-check'));
+  assert.equal(server.attributes['url.query'], 'q=visible-query&token=REDACTED&API_KEY=REDACTED', 'listed query parameters are redacted');
+  for (const c of ['canary-http', 'canary-cookie', 'canary-custom', 'canary-body', 'canary-query']) assert.ok(!text.includes(c), `${c} recorded: ${text.slice(0, 600)}`);
+  assert.ok(!Object.keys(server.attributes).some((k) => k.startsWith('http.request.header.')), Object.keys(server.attributes).join(', '));
+  assert.equal(server.attributes['http.request.method'], 'POST');
+  console.log(`server span attributes: ${Object.keys(server.attributes).sort().join(', ')}`);
+  app.child.kill('SIGKILL');
+  await app.child.exited();
+});
