@@ -146,9 +146,12 @@ export abstract class Family<L extends string = string> {
     const keys = this.keys;
     const attrs: Record<string, string> = {};
     let folded = false;
+    // Only primitive values are indexed: a fresh object per call would grow the index without bound.
+    let indexable = labels !== undefined;
     let canon = '';
     for (let i = 0; i < keys.length; i++) {
       const raw = (labels as Record<string, LabelValue> | undefined)?.[keys[i]];
+      if (raw !== null && (typeof raw === 'object' || typeof raw === 'function' || typeof raw === 'symbol')) indexable = false;
       const s = raw === undefined || raw === null ? '' : String(raw);
       const v = this.guards[i].admit(s);
       if (v !== s) {
@@ -177,7 +180,7 @@ export abstract class Family<L extends string = string> {
       cell = this.newCell(Object.freeze(attrs));
       this.cells.set(canon, cell);
     }
-    if (!folded && labels !== undefined) {
+    if (!folded && indexable) {
       let node = this.index;
       for (let i = 0; i < keys.length - 1; i++) {
         const v = (labels as Record<string, LabelValue>)[keys[i]];

@@ -270,3 +270,11 @@ test('bad values from untyped callers are ignored, never thrown or stored as str
   assert.deepEqual(wm.toolMetrics.executionDuration.get(l), { count: 1, sum: 0.5, buckets: [0, 0, 0, 1, 1, 1, 1, 1, 1, 1] });
   assert.equal(point('wundr_memory_bytes', { tier: 't' }), 2);
 });
+
+test('object label values are stringified and not indexed (no growth per call)', () => {
+  wm.resetWundrMetrics();
+  for (let i = 0; i < 1000; i++) wm.queueMetrics.enqueued.inc({ queue_name: {} as never });
+  assert.equal(point('wundr_queue_enqueued', { queue_name: '[object Object]' }), 1000);
+  const index = (wm.queueMetrics.enqueued as unknown as { index: Map<unknown, unknown> }).index;
+  assert.equal(index.size, 0);
+});
