@@ -359,15 +359,24 @@ step('every PromQL expression of the dashboard and of the exported rules runs ag
   };
   for (const e of ruleExprs) await query(e);
   // rate() over [5m] needs two samples in the window: a few scrapes after the start.
+  let nanOnly: string[] = [];
   const empty = await waitFor('every dashboard query to return data', async () => {
     const out: string[] = [];
-    for (const t of targets) if ((await query(t.expr)).length === 0) out.push(`${t.panel}: ${t.expr}`);
+    nanOnly = [];
+    for (const t of targets) {
+      const result = await query(t.expr);
+      if (result.length === 0) out.push(`${t.panel}: ${t.expr}`);
+      else if (result.every((r) => r.value[1] === 'NaN')) nanOnly.push(`${t.panel}: ${t.expr}`);
+    }
     const unexpected = out.filter((o) => !Object.keys(MAY_BE_EMPTY).some((k) => o.includes(k)));
     if (unexpected.length) throw new Error(`empty:\n  ${unexpected.join('\n  ')}`);
     return out;
   }, 30_000, 1000);
   const panels = new Set(targets.map((t) => t.panel));
-  process.stderr.write(`[e2e] ${targets.length} dashboard queries (${panels.size} panels) and ${ruleExprs.length} rule expressions ran; empty: ${empty.length ? empty.join('; ') : 'none'}\n`);
+  process.stderr.write(
+    `[e2e] ${targets.length} dashboard queries (${panels.size} panels) and ${ruleExprs.length} rule expressions ran; ` +
+      `empty: ${empty.length ? empty.join('; ') : 'none'}; only NaN (a quantile or ratio over a window without observations): ${nanOnly.length ? nanOnly.join('; ') : 'none'}\n`,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
