@@ -118,7 +118,13 @@ function scaledRuleFile(): typeof ruleFile {
 }
 
 before(async () => {
-  const tools = findTools(); // throws with what is missing and how to get it
+  let tools: ReturnType<typeof findTools>;
+  try {
+    tools = findTools(); // throws with what is missing and how to get it
+  } catch (e) {
+    process.stderr.write(`[e2e] ERROR: ${(e as Error).message}\n`);
+    throw e;
+  }
   work = mkdtempSync(path.join(tmpdir(), 'wundr-e2e-'));
   process.stderr.write(`[e2e] tools: ${path.dirname(tools.jaeger)}; logs and configs: ${work}\n`);
   for (const k of [
@@ -584,7 +590,9 @@ step('a JSON log line\'s traceId finds its trace in Jaeger (the docs/E2E.md walk
   assert.ok(line, 'a "Task delegated" log line with a traceId');
   assert.match(line.traceId!, /^[0-9a-f]{32}$/);
   const spans = await waitFor('the log line\'s trace in Jaeger', () => jaegerTrace(line.traceId!), 15_000, 500);
-  assert.ok(spans.some((s) => s.spanId === line.spanId), 'the span the log line names');
+  const named = spans.find((s) => s.spanId === line.spanId);
+  assert.ok(named, 'the span the log line names');
+  assert.match(named.name, /^invoke_agent /, 'the line was written in the session span');
   assert.ok(spans.some((s) => s.name === 'federation.delegate orch-peer'));
   assert.ok(spans.some((s) => s.service === PEER_SERVICE), 'the peer\'s spans under the same id');
 });
