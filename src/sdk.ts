@@ -162,6 +162,8 @@ function buildPropagator(config: WundrOtelConfig, extra: TextMapPropagator[]): T
   return new CompositePropagator({ propagators: list });
 }
 
+const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
 let active: WundrSdk | undefined;
 
 /** The SDK started by `startSdk` (or the preload), if any. */
@@ -313,6 +315,11 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
         method: 'GET',
         path: '/metrics',
         handler: (req, res) => {
+          // The exporter declares plain `text/plain`; scrapers and the old
+          // endpoint's consumers expect the text format's version.
+          const setHeader = res.setHeader.bind(res);
+          res.setHeader = ((name: string, value: number | string | readonly string[]) =>
+            setHeader(name, name.toLowerCase() === 'content-type' ? PROMETHEUS_CONTENT_TYPE : value)) as typeof res.setHeader;
           p.getMetricsRequestHandler(req, res);
           return 'handled';
         },

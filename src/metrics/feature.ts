@@ -6,7 +6,6 @@ import { CatalogueProducer, METER_NAME } from './CatalogueProducer.ts';
 import { runtime } from './instruments.ts';
 import { EXPLICIT_BUCKET_HISTOGRAM } from './otelConstants.ts';
 import { PromClientBridge } from './PromClientBridge.ts';
-import { createPrometheusTextReader, type PrometheusTextReader } from './PrometheusTextReader.ts';
 import { SystemMetrics } from './SystemMetrics.ts';
 import { resetWundrMetrics, wundrFamilies } from './wundrMetrics.ts';
 import { PACKAGE_VERSION } from '../version.ts';
@@ -27,28 +26,8 @@ export function catalogueViews(): ViewOptions[] {
 
 let system: SystemMetrics | undefined;
 let running: RunningSdk | undefined;
-let textReader: PrometheusTextReader | undefined;
 /** An explicit start before the SDK runs is honoured when it starts (even with METRICS_COLLECT_DEFAULT=false). */
 let wanted = false;
-
-/**
- * Serves GET /metrics from our pull reader instead of the exporter's
- * handler: the same text (tested byte for byte), rendered by
- * PrometheusTextSerializer, which is what makes a 10,000-series scrape
- * cost less than half of prom-client's. The route sdk.ts registered for
- * the exporter is replaced in place, keeping its flags (auth, public).
- */
-function serveMetricsRoute(sdk: RunningSdk, reader: PrometheusTextReader): void {
-  const existing = sdk.endpoint?.routes.get('GET /metrics');
-  if (!existing || !sdk.endpoint) return;
-  sdk.endpoint.routes.set('GET /metrics', {
-    ...existing,
-    handler: async (_req, res) => {
-      await reader.respond(res);
-      return 'handled' as const;
-    },
-  });
-}
 
 /** The running system metrics (for `systemMetrics.eventLoopLag.read()`). */
 export function runningSystemMetrics(): SystemMetrics | undefined {
@@ -95,12 +74,6 @@ export function metricsFeature(): Feature {
       if (!builder.config.metrics.enabled) return;
       builder.metricProducers.push(new CatalogueProducer(() => wundrFamilies().values()), new PromClientBridge());
       builder.views.push(...catalogueViews());
-      textReader = undefined;
-      if (builder.config.metrics.exporters.includes('prometheus')) {
-        // The builder's producer array itself: producers other parts add later are seen too.
-        textReader = createPrometheusTextReader(builder.metricProducers);
-        builder.metricReaders.push(textReader);
-      }
     },
     start(sdk) {
       if (!sdk.meterProvider) {
@@ -110,14 +83,12 @@ export function metricsFeature(): Feature {
       }
       runtime.enabled = true;
       running = sdk;
-      if (textReader) serveMetricsRoute(sdk, textReader);
       if (sdk.config.metrics.collectDefault || wanted) startSystem();
     },
     async shutdown() {
       system?.stop();
       system = undefined;
       running = undefined;
-      textReader = undefined;
     },
   };
 }

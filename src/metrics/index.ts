@@ -104,6 +104,3 @@ export { CatalogueProducer } from './CatalogueProducer.ts';
 export { PromClientBridge, BRIDGE_SCOPE } from './PromClientBridge.ts';
 export type { PromClientBridgeOptions } from './PromClientBridge.ts';
 export { metricsFeature, catalogueViews, startSystemMetricsCollection, stopSystemMetricsCollection } from './feature.ts';
-export { PrometheusTextSerializer } from './PrometheusTextSerializer.ts';
-export { createPrometheusTextReader } from './PrometheusTextReader.ts';
-export type { PrometheusTextReader } from './PrometheusTextReader.ts';

@@ -39,6 +39,13 @@ function nowHr(): HrTime {
 const capOverrides = new Map<string, number>();
 const allGuards: LabelGuard[] = [];
 
+/**
+ * Longest label value recorded as is; longer ones fold into OVERFLOW_VALUE
+ * (and count as overflow). Without it one 1 MB tool name made a 13 MB
+ * scrape (issue 9: the cap bounds the number of series, not their size).
+ */
+export const MAX_LABEL_VALUE_LENGTH = 256;
+
 class LabelGuard {
   private readonly seen = new Set<string>();
   private readonly allowed: ReadonlySet<string> | undefined;
@@ -60,6 +67,7 @@ class LabelGuard {
   admit(v: string): string {
     if (v === '') return v;
     if (this.allowed) return this.allowed.has(v) ? v : OVERFLOW_VALUE;
+    if (v.length > MAX_LABEL_VALUE_LENGTH) return OVERFLOW_VALUE;
     if (this.seen.has(v)) return v;
     if (this.seen.size < this.cap) {
       this.seen.add(v);

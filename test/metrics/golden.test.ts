@@ -30,7 +30,7 @@ function labelsFor(d: MetricDef): Record<string, string> {
 async function scrape(): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${sdk.endpoint!.port}/metrics`);
   assert.equal(res.status, 200);
-  // Served by the metrics feature's reader (PrometheusTextReader), not the exporter's handler.
+  // Served by the OTel PrometheusExporter's handler.
   assert.equal(res.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
   return res.text();
 }
