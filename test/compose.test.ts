@@ -9,10 +9,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { ROOT } from './support/child.ts';
+import { NODE, ROOT } from './support/child.ts';
 
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
 const compose = () => parse(readFileSync(COMPOSE_FILE, 'utf8')) as any;
@@ -152,4 +153,24 @@ test('the documented ports are the published ones (Jaeger UI 16686, Prometheus 9
   const prom = parse(readFileSync(path.join(ROOT, 'deploy', 'prometheus', 'prometheus.yml'), 'utf8'));
   const job = prom.scrape_configs.find((j: any) => j.job_name === 'wundr-daemon');
   assert.deepEqual(job.static_configs[0].targets, [`wundr-daemon:${c.services['wundr-daemon'].environment.METRICS_PORT}`]);
+});
+
+test('the alert rules Prometheus loads in compose are `wundr-otel rules` for the daemon container\'s heap limit', () => {
+  const c = compose();
+  const cmd = (c.services['wundr-daemon'].command as string[]).join(' ');
+  const flag = /--max-old-space-size=(\d+)/.exec(cmd);
+  assert.ok(flag, 'the daemon container runs with a fixed --max-old-space-size (the MemoryPressure rule carries the limit)');
+  const limit = spawnSync(NODE, [`--max-old-space-size=${flag[1]}`, '-p', "require('v8').getHeapStatistics().heap_size_limit"], { encoding: 'utf8' }).stdout.trim();
+  assert.match(limit, /^\d+$/);
+  const expected = spawnSync(NODE, [path.join(ROOT, 'build', 'src', 'cli.js'), 'rules', '--heap-limit-bytes', limit], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(expected.status, 0, expected.stderr);
+  const file = path.join(ROOT, 'deploy', 'prometheus', 'rules', 'wundr.rules.yml');
+  assert.equal(
+    readFileSync(file, 'utf8'),
+    expected.stdout,
+    `regenerate: node build/src/cli.js rules --heap-limit-bytes ${limit} > deploy/prometheus/rules/wundr.rules.yml`,
+  );
+  // Prometheus's rule_files glob (relative to its config) picks it up.
+  const prom = parse(readFileSync(path.join(ROOT, 'deploy', 'prometheus', 'prometheus.yml'), 'utf8'));
+  assert.ok((prom.rule_files as string[]).some((g) => new RegExp(`^${g.replace(/\./g, '\\.').replace(/\*/g, '[^/]*')}$`).test('rules/wundr.rules.yml')));
 });
