@@ -46,7 +46,11 @@ const ESM_ENTRY = Symbol.for('@wundr/otel.esm-entry');
 function main(): void {
   const { config, warnings } = loadConfig(process.env, { stdoutIsTTY: process.stdout.isTTY === true });
   for (const w of warnings) process.stderr.write(`${formatWarning(w)}\n`);
-  if (config.disabled) return;
+  if (config.disabled) {
+    // Typed recorders become no-ops instead of filling cells nobody reads.
+    (require('./metrics/instruments.js') as typeof import('./metrics/instruments.ts')).runtime.enabled = false;
+    return;
+  }
 
   let waitHooks: (() => Promise<void>) | undefined;
   const esm = (globalThis as Record<symbol, unknown>)[ESM_ENTRY] === true || entryIsEsm(process.argv[1], readPackageJson);
