@@ -315,7 +315,7 @@ step('Prometheus scrapes every seed §3.1 and §2.1 metric name from the daemon,
   process.stderr.write(`[e2e] ${SEED_DEFS.length} seed families (${names.length} series names) scraped with their labels, all there ${((Date.now() - runStart) / 1000).toFixed(1)} s after the daemon started\n`);
 });
 
-step('every scrape target of the deploy config is up (daemon, collector, Prometheus, Alertmanager)', async () => {
+step('every scrape target of the deploy config is up (daemon, collector, Prometheus, Alertmanager), and the collector counts the app\'s spans and log records', async () => {
   await waitFor('all targets up', async () => {
     const r = await getJson(prom('/api/v1/targets?state=active'));
     const targets = r.data.activeTargets as { labels: { job: string }; health: string; lastError: string }[];
@@ -323,6 +323,19 @@ step('every scrape target of the deploy config is up (daemon, collector, Prometh
     for (const j of ['wundr-daemon', 'otel-collector', 'prometheus', 'alertmanager']) assert.ok(jobs.has(j), `job ${j}`);
     for (const t of targets) assert.equal(t.health, 'up', `${t.labels.job}: ${t.lastError}`);
   }, 20_000, 500);
+  // The collector's own telemetry (job otel-collector) shows the app's spans and log records
+  // accepted and the spans sent on to Jaeger.
+  const counts = await waitFor('collector telemetry: spans and log records through', async () => {
+    const q = (expr: string) => getJson(prom(`/api/v1/query?query=${encodeURIComponent(expr)}`)).then((r) => Number(r.data.result[0]?.value[1] ?? 0));
+    const c = {
+      acceptedSpans: await q('sum({job="otel-collector",__name__=~"otelcol_receiver_accepted_spans(_total)?"})'),
+      acceptedLogRecords: await q('sum({job="otel-collector",__name__=~"otelcol_receiver_accepted_log_records(_total)?"})'),
+      sentToJaeger: await q('sum({job="otel-collector",__name__=~"otelcol_exporter_sent_spans(_total)?",exporter="otlp_grpc/jaeger"})'),
+    };
+    for (const [k, v] of Object.entries(c)) assert.ok(v > 0, `${k}: ${v}`);
+    return c;
+  }, 20_000, 500);
+  process.stderr.write(`[e2e] collector telemetry: ${JSON.stringify(counts)}\n`);
 });
 
 step('the exported rules load into Prometheus and are the rules the in-process evaluator runs', async () => {
