@@ -173,6 +173,8 @@ export interface RunSample {
   hwmMiB: number;
   /** Server CPU (user+sys) per request served in the measured run, µs. */
   cpuUsPerReq: number;
+  /** CPU the sink used during the measured run, as a share of one core. */
+  sinkCpuShare: number;
   /** Requests the server answered (warm-up + measured). */
   requests: number;
   errors: number;
@@ -207,6 +209,8 @@ export interface HttpOptions {
   warmupS: number;
   connections: number;
   sinkUrl: string;
+  /** The sink's pid, to report the CPU it used (it shares the cores with the server). */
+  sinkPid?: number;
   variants: HttpVariant[];
   log(msg: string): void;
 }
@@ -221,8 +225,10 @@ async function runOne(v: HttpVariant, workIters: number, o: HttpOptions): Promis
     const warm = await runLoad({ url, durationS: o.warmupS, connections: o.connections });
     const pid = child.proc.pid!;
     const cpu0 = cpuSeconds(pid);
+    const sink0 = o.sinkPid ? cpuSeconds(o.sinkPid) : 0;
     const r = await runLoad({ url, durationS: o.durationS, connections: o.connections });
     const cpu1 = cpuSeconds(pid);
+    const sinkCpu = o.sinkPid ? (cpuSeconds(o.sinkPid) - sink0) / r.durationS : NaN;
     const st = procStatus(pid);
     let series = 0;
     if (v.metricsPath) {
@@ -239,6 +245,7 @@ async function runOne(v: HttpVariant, workIters: number, o: HttpOptions): Promis
       rssMiB: st.rssMiB,
       hwmMiB: st.hwmMiB,
       cpuUsPerReq: ((cpu1 - cpu0) / Math.max(1, r.total)) * 1e6,
+      sinkCpuShare: sinkCpu,
       requests: warm.total + r.total,
       errors: warm.errors + r.errors + warm.non2xx + r.non2xx,
       exported: v.exports === 'datadog' ? (stats.ddTraces ?? 0) : (stats.spans ?? 0),
@@ -307,6 +314,7 @@ export interface Summary {
   rssMiB: number;
   hwmMiB: number;
   cpuUsPerReq: number;
+  sinkCpuShare: number;
   exportedPerReq: number;
   logRecords: number;
   series: number;
@@ -331,6 +339,7 @@ export function summarize(s: ScenarioResult): Summary[] {
       rssMiB: m((x) => x.rssMiB),
       hwmMiB: m((x) => x.hwmMiB),
       cpuUsPerReq: m((x) => x.cpuUsPerReq),
+      sinkCpuShare: m((x) => x.sinkCpuShare),
       exportedPerReq: m((x) => (r.variant.exports === 'none' ? NaN : x.exported / Math.max(1, x.requests))),
       logRecords: m((x) => x.logRecords),
       series: m((x) => x.series),

@@ -60,16 +60,16 @@ export const RSS_TARGET_MIB = 40;
 export function httpTable(summary: Summary[], target: number): string[] {
   const base = summary.find((s) => s.id === 'baseline');
   const rows = [
-    '| variant | req/s (median) | ratio to baseline (median, min–max) | p99 ms | server CPU µs/req | CPU-cost ratio | RSS after load MiB | over baseline | peak RSS MiB | exported per request | log records | errors |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| variant | req/s (median) | ratio to baseline (median, min–max) | p99 ms | server CPU µs/req | CPU-cost ratio | RSS after load MiB | over baseline | peak RSS MiB | exported per request | log records | sink CPU | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const s of summary) {
     if (s.skipped) {
-      rows.push(`| ${s.name} | skipped: ${s.skipped} | | | | | | | | | | |`);
+      rows.push(`| ${s.name} | skipped: ${s.skipped} | | | | | | | | | | | |`);
       continue;
     }
     if (!s.rounds) {
-      rows.push(`| ${s.name} | failed: ${(s.failures[0] ?? '').replace(/\|/g, '/').slice(0, 200)} | | | | | | | | | | |`);
+      rows.push(`| ${s.name} | failed: ${(s.failures[0] ?? '').replace(/\|/g, '/').slice(0, 200)} | | | | | | | | | | | |`);
       continue;
     }
     const isBase = s.id === 'baseline';
@@ -77,7 +77,7 @@ export function httpTable(summary: Summary[], target: number): string[] {
     const rssOver = base ? s.rssMiB - base.rssMiB : NaN;
     const rssMark = isBase || !base ? '' : s.id.startsWith('wundr') ? (rssOver <= RSS_TARGET_MIB ? ' ✅' : ' ❌') : '';
     rows.push(
-      `| ${s.name} | ${n0(s.rps)} | ${isBase ? '1.00' : `**${n2(s.ratio)}**${s.id.startsWith('wundr') ? mark : ''} (${n2(s.ratioMin)}–${n2(s.ratioMax)})`} | ${n1(s.p99Ms)} | ${n1(s.cpuUsPerReq)} | ${base ? n2(base.cpuUsPerReq / s.cpuUsPerReq) : 'n/a'} | ${n0(s.rssMiB)} | ${isBase ? '' : `${signed(rssOver)}${rssMark}`} | ${n0(s.hwmMiB)} | ${pct(s.exportedPerReq)} | ${isBase ? '' : n0(s.logRecords)} | ${s.errors} |`,
+      `| ${s.name} | ${n0(s.rps)} | ${isBase ? '1.00' : `**${n2(s.ratio)}**${s.id.startsWith('wundr') ? mark : ''} (${n2(s.ratioMin)}–${n2(s.ratioMax)})`} | ${n1(s.p99Ms)} | ${n1(s.cpuUsPerReq)} | ${base ? n2(base.cpuUsPerReq / s.cpuUsPerReq) : 'n/a'} | ${n0(s.rssMiB)} | ${isBase ? '' : `${signed(rssOver)}${rssMark}`} | ${n0(s.hwmMiB)} | ${pct(s.exportedPerReq)} | ${isBase ? '' : n0(s.logRecords)} | ${isBase ? '' : pct(s.sinkCpuShare)} | ${s.errors} |`,
     );
   }
   return rows;
@@ -150,6 +150,7 @@ export function renderReport(r: ReportInput): string {
       '- **server CPU µs/req**: user+system CPU of the server process (from /proc) over the measured run, per request answered. On a shared, noisy machine this is the steadier view: the **CPU-cost ratio** (baseline µs/req ÷ variant µs/req) is the throughput ratio the server would reach if it had a core to itself.',
       '- **exported per request**: spans (OTLP) or traces (Datadog) that reached the sink, counted after the server\'s graceful stop, over the requests autocannon counted (warm-up included). It can exceed 100 % by the requests still in flight when autocannon stops (at most one per connection per run).',
       '- **RSS after load**: VmRSS of the server right after the measured run; peak RSS is VmHWM over its life.',
+      '- **sink CPU**: CPU the telemetry sink (bench/sink.ts, which also decodes every body to count spans) used during the measured run, as a share of one core: taken from the same two cores the server and autocannon run on.',
       '',
       'The preloads run with: tracing at 100 % sampling, metrics on (Prometheus pull endpoint, not scraped during the load), logs on, traces and logs to the local sink over OTLP/HTTP protobuf (`OTEL_TRACES_EXPORTER=otlp`, `OTEL_LOGS_EXPORTER=otlp`, `OTEL_METRICS_EXPORTER=prometheus`). auto-instrumentations-node runs with its defaults except `OTEL_NODE_RESOURCE_DETECTORS=env,host,os,process` (the cloud detectors would probe addresses off this machine). dd-trace runs with only `DD_TRACE_AGENT_URL` pointed at the sink (and its telemetry, remote configuration and start-up log off); no Datadog agent runs here.',
       '',
@@ -207,7 +208,7 @@ export function renderReport(r: ReportInput): string {
     out.push(
       '## Memory over time',
       '',
-      `The example daemon (\`node --require ./build/src/register.js build/examples/daemon/main.js\`), traces and logs exported to the sink, under ${r.memory.rate} req/s of steady traffic for ${r.memory.durationS} s. RSS from /proc every second; heapUsed from the daemon's own \`wundr_process_memory_heap_bytes\` every 5 s. Slopes are least-squares fits over the samples after the first 20 %.`,
+      `The example daemon (\`node --require ./build/src/register.js build/examples/daemon/main.js\`), traces and logs exported to the sink, under ${r.memory.rate} req/s of steady traffic for ${r.memory.durationS} s. RSS from /proc every second; heapUsed from the daemon's own \`wundr_process_memory_heap_bytes\` every 5 s. Slopes are least-squares fits over the samples after the first third (the heap and buffer pools grow to their working size in the first minute).`,
       '',
     );
     if (mr.error) out.push(`**Failed:** ${mr.error}`, '');

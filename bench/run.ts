@@ -7,6 +7,7 @@
  *     [--connections C] [--memory-duration S] [--memory-rate R]
  *     [--startup-rounds N] [--only http,ablation,startup,memory,hot,profile]
  *     [--extra] [--profile auto|always|never] [--no-write]
+ *   node build/bench/run.js --ab baseline,wundr,wundr-dc [--rounds N] [--duration S]
  *
  * --quick: short rounds for CI (about 3 minutes); numbers are indicative.
  * Everything runs on 127.0.0.1; every load is bounded in time.
@@ -17,9 +18,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BASELINE, HTTP_VARIANTS, runScenario, summarize, WUNDR, WUNDR_ABLATIONS, WUNDR_EXPERIMENTS, WUNDR_EXTRAS, type Summary } from './http.ts';
 import { runMemory } from './memory.ts';
-import { profileMarkdown, profileVariant } from './profile.ts';
+import { compareMarkdown, profileMarkdown, profileVariant } from './profile.ts';
 import { freePort, NODE, PEERS, ROOT, spawnNode, stopChild, waitForPort } from './proc.ts';
-import { renderReport, RSS_TARGET_MIB, type HotPath, type Machine, type ReportInput } from './report.ts';
+import { httpTable, renderReport, RSS_TARGET_MIB, type HotPath, type Machine, type ReportInput } from './report.ts';
 import { measureStartup, peerStartupVariants, STARTUP_VARIANTS } from './startup.ts';
 import { barChart, lineChart, PALETTE } from './svg.ts';
 import { calibrate } from './work.ts';
@@ -41,6 +42,8 @@ export interface RunOptions {
   profile: 'auto' | 'always' | 'never';
   write: boolean;
   out: string;
+  /** `--ab id,id,…`: only an interleaved A/B of these variants (trivial handler), printed, nothing written. */
+  ab?: string[];
 }
 
 export function parseArgs(argv: string[]): RunOptions {
@@ -51,7 +54,7 @@ export function parseArgs(argv: string[]): RunOptions {
     durationS: quick ? 3 : 10,
     warmupS: quick ? 1 : 2,
     connections: 10,
-    memoryDurationS: quick ? 20 : 120,
+    memoryDurationS: quick ? 20 : 180,
     memoryRate: 200,
     startupRounds: quick ? 5 : 15,
     // The cost breakdown takes minutes and is for diagnosis: full runs only.
@@ -107,6 +110,9 @@ export function parseArgs(argv: string[]): RunOptions {
         o.profile = v;
         break;
       }
+      case '--ab':
+        o.ab = (argv[++i] ?? '').split(',').filter(Boolean);
+        break;
       case '--no-write':
         o.write = false;
         break;
@@ -204,8 +210,39 @@ function ratioChart(scenarios: { name: string; target: number; summary: Summary[
   );
 }
 
+/** An A/B of chosen variants on the trivial handler, as a markdown table on stdout (for trying a fix). */
+async function runAb(o: RunOptions): Promise<void> {
+  const all = [...HTTP_VARIANTS, ...WUNDR_ABLATIONS, ...WUNDR_EXPERIMENTS];
+  const variants = o.ab!.map((id) => {
+    const v = all.find((x) => x.id === id);
+    if (!v) throw new Error(`--ab: unknown variant ${id} (${all.map((x) => x.id).join(', ')})`);
+    return v;
+  });
+  if (variants[0]!.id !== 'baseline') variants.unshift(BASELINE);
+  const sinkPort = await freePort();
+  const sink = spawnNode([path.join(ROOT, 'build', 'bench', 'sink.js'), String(sinkPort)], process.env);
+  await waitForPort(sinkPort, 10_000, sink.proc);
+  try {
+    log(`A/B: ${variants.map((v) => v.id).join(', ')}; ${o.rounds} rounds × ${o.durationS} s`);
+    const sc = await runScenario('A/B', 0, {
+      rounds: o.rounds,
+      durationS: o.durationS,
+      warmupS: o.warmupS,
+      connections: o.connections,
+      sinkUrl: `http://127.0.0.1:${sinkPort}`,
+      sinkPid: sink.proc.pid,
+      variants,
+      log,
+    });
+    process.stdout.write(`${httpTable(summarize(sc), TARGETS.trivial).join('\n')}\n`);
+  } finally {
+    await stopChild(sink, 2000);
+  }
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  if (o.ab) return runAb(o);
   const cmd = `node build/bench/run.js ${process.argv.slice(2).join(' ')}`.trim();
   log(`@wundr/otel benchmarks${o.quick ? ' (quick)' : ''}: ${[...o.only].join(', ')}; ${os.cpus().length} cores shared by server, load generator and sink`);
   if (!existsSync(path.join(ROOT, 'build', 'src', 'register.js'))) throw new Error('build/src/register.js is missing: run `npm run build` first');
@@ -229,7 +266,7 @@ async function main(): Promise<void> {
   const sink = spawnNode([path.join(ROOT, 'build', 'bench', 'sink.js'), String(sinkPort)], process.env);
   await waitForPort(sinkPort, 10_000, sink.proc);
   const sinkUrl = `http://127.0.0.1:${sinkPort}`;
-  const commonOpts = () => ({ rounds: o.rounds, durationS: o.durationS, warmupS: o.warmupS, connections: o.connections, sinkUrl, variants: HTTP_VARIANTS, log });
+  const commonOpts = () => ({ rounds: o.rounds, durationS: o.durationS, warmupS: o.warmupS, connections: o.connections, sinkUrl, sinkPid: sink.proc.pid, variants: HTTP_VARIANTS, log });
   const common = commonOpts;
   try {
     if (o.only.has('http')) {
@@ -283,7 +320,7 @@ async function main(): Promise<void> {
         rate: o.memoryRate,
         connections: 4,
         sinkUrl,
-        warmupS: o.memoryDurationS * 0.2,
+        warmupS: Math.max(Math.min(30, o.memoryDurationS / 2), o.memoryDurationS / 3),
         log,
       });
       input.memory = { durationS: o.memoryDurationS, rate: o.memoryRate, result };
@@ -315,8 +352,10 @@ async function main(): Promise<void> {
       if (o.profile === 'always' || missed) {
         log(`profile: --cpu-prof on the preloaded trivial server${o.profile === 'auto' ? ' (a target was missed)' : ''}`);
         const seconds = o.quick ? 4 : 10;
-        const s = await profileVariant(WUNDR, { seconds, workIters: 0, connections: o.connections, sinkUrl });
-        input.profiles = [profileMarkdown('@wundr/otel/register, trivial handler', s)];
+        const popts = { seconds, workIters: 0, connections: o.connections, sinkUrl };
+        const b = await profileVariant(BASELINE, popts);
+        const s = await profileVariant(WUNDR, popts);
+        input.profiles = [compareMarkdown('no preload', b, '@wundr/otel', s), profileMarkdown('@wundr/otel/register, trivial handler', s)];
         for (const p of s.packages.slice(0, 6)) log(`  ${p.name.padEnd(50)} ${p.pct.toFixed(1)} %`);
       }
     }
