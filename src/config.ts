@@ -206,8 +206,10 @@ export function quoteValue(variable: string, value: string | undefined): string 
   if (value === undefined) return '(unset)';
   if (SECRET_VARIABLES.has(variable)) return '"***"';
   let shown = value.length > MAX_QUOTED ? `${value.slice(0, MAX_QUOTED)}…` : value;
-  // JSON escaping keeps control characters and newlines out of the warning line.
-  shown = JSON.stringify(shown);
+  // JSON escaping keeps control characters and newlines out of the warning line;
+  // DEL, C1 controls, line separators and bidi overrides (which JSON leaves
+  // raw) are escaped too, so a value cannot rewrite the terminal line.
+  shown = JSON.stringify(shown).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return value.length > MAX_QUOTED ? `${shown} (${value.length} chars)` : shown;
 }
 

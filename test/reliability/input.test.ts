@@ -48,6 +48,7 @@ const HOSTILE: readonly string[] = [
   '٣',
   '１２３',
   '\u202Eevil',
+  '\u007f\u0085\u2028',
   '😀',
   'a\u0000b',
   'line1\nline2',
@@ -101,7 +102,8 @@ function checkInvariants(env: Record<string, string>): void {
   assert.match(config.metrics.host, /^[A-Za-z0-9.:-]+$/);
   assert.equal(({} as Record<string, unknown>)['polluted'], undefined, 'no prototype pollution');
   for (const w of warnings) {
-    assert.ok(!/[\u0000-\u001f\u007f]/.test(w.message), `control characters in: ${JSON.stringify(w.message.slice(0, 200))}`);
+    // C0/C1 controls, DEL, line separators and bidi overrides would let a value rewrite the terminal line.
+    assert.ok(!/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(w.message), `control characters in: ${JSON.stringify(w.message.slice(0, 200))}`);
     assert.ok(w.message.length <= 1000, `warning of ${w.message.length} chars`);
     for (const sv of SECRET_VARIABLES) {
       const val = env[sv];
