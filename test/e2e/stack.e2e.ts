@@ -32,7 +32,7 @@ import { cleanEnv, freePort, NODE, ROOT } from '../support/child.ts';
 import { CATALOGUE, seriesNames, type MetricDef } from '../../src/metrics/catalogue.ts';
 import { promDuration } from '../../src/alerting/PrometheusRuleSerializer.ts';
 import { scaledFor } from './fixtures/e2ePreload.ts';
-import { findTools, getJson, http as httpCall, parsePromDuration, startProc, waitFor, type Proc } from './support/stack.ts';
+import { Fatal, findTools, getJson, http as httpCall, parsePromDuration, startProc, waitFor, type Proc } from './support/stack.ts';
 
 const H = '127.0.0.1';
 const FOR_SCALE = 1 / 60;
@@ -118,6 +118,15 @@ function scaledRuleFile(): typeof ruleFile {
 }
 
 before(async () => {
+  try {
+    await startStack();
+  } catch (e) {
+    failed = true;
+    throw e;
+  }
+});
+
+async function startStack(): Promise<void> {
   let tools: ReturnType<typeof findTools>;
   try {
     tools = findTools(); // throws with what is missing and how to get it
@@ -208,7 +217,7 @@ before(async () => {
   const ready = async (name: string, url: string) => {
     const p = procs.find((x) => x.name === name)!;
     await waitFor(`${name} ready at ${url}`, async () => {
-      if (p.proc.exitCode !== null) throw new Error(`${name} exited (${p.proc.exitCode}):\n${p.log().slice(-3000)}`);
+      if (p.proc.exitCode !== null) throw new Fatal(`${name} exited (${p.proc.exitCode}):\n${p.log().slice(-3000)}`);
       const r = await httpCall(url, { timeoutMs: 2000 });
       if (r.status !== 200) throw new Error(`${r.status}`);
     }, 60_000, 100);
@@ -249,7 +258,7 @@ before(async () => {
     WUNDR_E2E_FILL_METRICS: '1',
   }));
   await waitFor('the daemon to listen', () => {
-    if (daemon.proc.exitCode !== null) throw new Error(`daemon exited (${daemon.proc.exitCode}):\n${daemon.log().slice(-3000)}`);
+    if (daemon.proc.exitCode !== null) throw new Fatal(`daemon exited (${daemon.proc.exitCode}):\n${daemon.log().slice(-3000)}`);
     if (!/wundr example daemon listening/.test(daemon.log())) throw new Error('not yet');
   }, 30_000, 100);
 
@@ -266,7 +275,7 @@ before(async () => {
     ws.on('error', done);
     setTimeout(done, 5000).unref();
   });
-});
+}
 
 after(async () => {
   // Every process group this run started, daemon (and its peer) first.

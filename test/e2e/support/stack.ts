@@ -72,10 +72,16 @@ function killGroup(p: ChildProcess, signal: NodeJS.Signals): void {
     }
   }
 }
-// Last resort: nothing this run started outlives the runner.
+// Last resort: nothing this run started outlives the runner, also when it is interrupted.
 process.on('exit', () => {
   for (const p of live) killGroup(p, 'SIGKILL');
 });
+for (const [signal, n] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]] as const) {
+  process.once(signal, () => {
+    for (const p of live) killGroup(p, 'SIGKILL');
+    process.exit(128 + n);
+  });
+}
 
 /**
  * Starts a program in its own process group (detached), stdout and stderr
@@ -139,9 +145,13 @@ export async function getJson<T = any>(url: string): Promise<T> {
   return JSON.parse(r.text) as T;
 }
 
+/** An error `waitFor` does not retry (e.g. the program it waits for has exited). */
+export class Fatal extends Error {}
+
 /**
  * Polls `fn` until it returns a value without throwing; after timeoutMs
- * throws the last error, prefixed with what was awaited.
+ * throws the last error, prefixed with what was awaited. A {@link Fatal}
+ * error ends the wait at once.
  */
 export async function waitFor<T>(what: string, fn: () => Promise<T> | T, timeoutMs: number, everyMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -150,6 +160,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T> | T, timeout
     try {
       return await fn();
     } catch (e) {
+      if (e instanceof Fatal) throw new Error(`waiting for ${what}: ${e.message}`);
       last = e;
     }
     if (Date.now() > deadline) {
