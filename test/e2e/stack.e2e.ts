@@ -31,7 +31,7 @@ import { WebSocket } from 'ws';
 import { cleanEnv, freePort, NODE, ROOT } from '../support/child.ts';
 import { CATALOGUE, seriesNames, type MetricDef } from '../../src/metrics/catalogue.ts';
 import { promDuration } from '../../src/alerting/PrometheusRuleSerializer.ts';
-import { scaledFor } from './fixtures/e2ePreload.ts';
+import { scaledFor } from './support/scale.ts';
 import { Fatal, findTools, getJson, http as httpCall, parsePromDuration, startProc, waitFor, type Proc } from './support/stack.ts';
 
 const H = '127.0.0.1';
