@@ -6,10 +6,13 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from '../support/child.ts';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import * as path from 'node:path';
+import { NODE, ROOT, cleanEnv, eventually, freePort, request } from '../support/child.ts';
 import { startFaultyCollector, type CollectorMode, type FaultyCollector } from './support/faultyCollector.ts';
 import { runLoad } from './support/load.ts';
-import { killAll, startApp, type App } from './support/app.ts';
+import { killAll, startApp, RELIABILITY_FIXTURES, type App } from './support/app.ts';
 
 const collectors: FaultyCollector[] = [];
 after(async () => {
@@ -166,4 +169,36 @@ test('an unwritable stdout (reader gone, EPIPE): the app keeps serving and spans
   assert.doesNotMatch(app.child.stderr(), /EPIPE|Unhandled|uncaught/i);
   app.child.kill('SIGKILL');
   await app.child.exited();
+});
+
+test('stdout on a full disk (/dev/full, ENOSPC): the app keeps serving, spans keep arriving', { skip: !existsSync('/dev/full') && 'no /dev/full' }, async () => {
+  const col = await collector({ kind: 'up' });
+  const metricsPort = await freePort();
+  // The fixture's own "listening" line goes to /dev/full too: give it its port.
+  const appPort = await freePort();
+  const full = openSync('/dev/full', 'w');
+  const proc = spawn(NODE, ['--require', '@wundr/otel/register', path.join(RELIABILITY_FIXTURES, 'loadapp.cjs')], {
+    cwd: ROOT,
+    env: cleanEnv({
+      METRICS_PORT: String(metricsPort),
+      METRICS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_OTLP_ENDPOINT: col.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      ALERTING_ENABLED: 'false',
+      APP_PORT: String(appPort),
+    }),
+    stdio: ['ignore', full, 'pipe'],
+  });
+  closeSync(full);
+  let err = '';
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  try {
+    await eventually(() => request(appPort, '/'));
+    for (let i = 0; i < 5; i++) assert.equal((await request(appPort, '/spans?n=40&tag=enospc')).body, '40');
+    await col.receiver.waitFor(() => col.receiver.spans().filter((s) => s.name.startsWith('enospc-')).length === 200, 10000, 'spans with stdout on a full disk');
+    assert.equal(proc.exitCode, null, 'still running');
+    assert.doesNotMatch(err, /ENOSPC|Unhandled|uncaught/i);
+  } finally {
+    proc.kill('SIGKILL');
+  }
 });
