@@ -226,3 +226,39 @@ test('entryIsEsm: by extension, else by the nearest package.json type', async ()
   assert.equal(entryIsEsm('/c/app.js', read), false);
   assert.equal(entryIsEsm('/nowhere/app.js', read), false);
 });
+
+test("a scraper's busy keep-alive connection does not keep a finished host alive", async () => {
+  const { child, metricsPort } = await start('--require', 'app.cjs', { EXIT_AFTER_MS: '1500', OTEL_SERVICE_NAME: 'keepalive' });
+  const http = await import('node:http');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let scrapes = 0;
+  let alive = true;
+  const exited = child.exited(15000).finally(() => (alive = false));
+  // Like Prometheus at a 300 ms interval: the connection never goes idle.
+  const scraper = (async () => {
+    while (alive) {
+      await new Promise<void>((resolve) => {
+        http
+          .get({ host: '127.0.0.1', port: metricsPort, path: '/metrics', agent }, (res) => {
+            res.resume();
+            res.on('end', () => {
+              scrapes++;
+              resolve();
+            });
+          })
+          .on('error', () => resolve());
+      });
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  })();
+  try {
+    const { code, ms } = await exited;
+    assert.equal(code, 0);
+    assert.ok(scrapes >= 3, `scraped ${scrapes} times over one connection`);
+    assert.ok(ms < 10000, `exited after ${ms} ms`);
+  } finally {
+    alive = false;
+    await scraper;
+    agent.destroy();
+  }
+});

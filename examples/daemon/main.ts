@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     process.stdout.write('wundr example daemon stopped\n');
     // The preload flushes and shuts the SDK down on beforeExit.
   };
-  if (duration !== undefined) setTimeout(() => void stop(), duration * 1000);
+  if (duration !== undefined) setTimeout(() => void stop(), duration * 1000).unref();
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
 }

@@ -262,7 +262,8 @@ export class OrchestratorDaemon extends EventEmitter {
   /** Stops the workers (waiting for running sessions), closes the WS server and undoes the instrumentation. */
   async stop(): Promise<void> {
     this.running = false;
-    await Promise.race([Promise.allSettled(this.workersDone), sleep(5000)]);
+    // unref: the bound must not itself hold the process for its full 5 s.
+    await Promise.race([Promise.allSettled(this.workersDone), new Promise<void>((r) => setTimeout(r, 5000).unref())]);
     for (const s of this.wss?.clients ?? []) s.close(1001, 'shutting down');
     await new Promise<void>((r) => (this.wss ? this.wss.close(() => r()) : r()));
     for (const u of this.undos.reverse()) u();

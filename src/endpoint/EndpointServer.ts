@@ -64,6 +64,9 @@ export class EndpointServer {
   start(): Promise<boolean> {
     if (this.server) return Promise.resolve(true);
     const server = http.createServer((req, res) => this.handle(req, res));
+    // A scraper's keep-alive connection must not keep a stopping host alive
+    // either (unref() on the server covers only the listening socket).
+    server.on('connection', (socket) => socket.unref());
     server.keepAliveTimeout = 5000;
     server.headersTimeout = 10000;
     server.requestTimeout = 30000;
