@@ -423,7 +423,7 @@ function countingMetricExporter(inner: PushMetricExporter, drops: TelemetryDrops
 export function boundedShutdown(timeoutMs: number, work: () => Promise<void>): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
-      diag.warn(`@wundr/otel: shutdown did not finish within ${timeoutMs} ms; giving up (unsent telemetry is dropped)`);
+      // Straight to stderr (one line, whatever OTEL_LOG_LEVEL says): the process is about to end.
       process.stderr.write(`@wundr/otel: shutdown did not finish within ${timeoutMs} ms; unsent telemetry was dropped\n`);
       resolve(false);
     }, timeoutMs);
