@@ -8,6 +8,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { ROOT_CONTEXT, isSpanContextValid, propagation, trace, type Context, type TextMapGetter } from '@opentelemetry/api';
@@ -362,4 +363,55 @@ test('property: hostile log input (control characters, huge strings, circular ob
   const entry = JSON.parse(mem.lines[0]!);
   assert.match(JSON.stringify(entry), /…\[truncated 4000 chars\]/, 'cut at LOG_MAX_STRING_LENGTH with a marker');
   configureLogging({ maxStringLength: 16384, emitRecords: true });
+});
+
+test('through the preload over real HTTP: repeated, oversized and malformed trace headers start a fresh trace; a valid one is continued', async () => {
+  const { startOtlpReceiver } = await import('../support/otlpReceiver.ts');
+  const r = await startOtlpReceiver();
+  const metricsPort = await freePort();
+  const child = runChild({
+    args: ['--require', '@wundr/otel/register', path.join(RELIABILITY_FIXTURES, 'loadapp.cjs')],
+    env: { METRICS_PORT: String(metricsPort), METRICS_HOST: '127.0.0.1', OTEL_EXPORTER_OTLP_ENDPOINT: r.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_LOGS_EXPORTER: 'none', ALERTING_ENABLED: 'false', OTEL_SERVICE_NAME: 'carrier-e2e' },
+  });
+  try {
+    const port = Number((await child.waitForOutput(/listening (\d+)/))[1]);
+    const A = '0af7651916cd43dd8448eb211c80319c';
+    const B = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const send = (path: string, headers: [string, string][]) =>
+      new Promise<number>((resolve, reject) => {
+        // Raw header pairs: repeated names go out as separate header lines (and Host is then ours to send).
+        const raw = [['host', `127.0.0.1:${port}`], ...headers].flat();
+        const req = http.request({ host: '127.0.0.1', port, path, agent: false, headers: raw as unknown as http.OutgoingHttpHeaders }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const cases: [string, [string, string][], string | undefined][] = [
+      ['/repeated', [['traceparent', `00-${A}-b7ad6b7169203331-01`], ['traceparent', `00-${B}-b7ad6b7169203331-01`]], undefined],
+      ['/oversized', [['traceparent', `00-${A}-b7ad6b7169203331-01${'-x'.repeat(3000)}`]], undefined],
+      ['/malformed', [['traceparent', `00-${A.toUpperCase()}-b7ad6b7169203331-01`], ['tracestate', 'a=1,'.repeat(500)], ['baggage', 'k=v,'.repeat(3000)]], undefined],
+      ['/zero', [['traceparent', '00-00000000000000000000000000000000-b7ad6b7169203331-01']], undefined],
+      ['/valid', [['traceparent', `00-${B}-b7ad6b7169203331-01`], ['tracestate', 'vendor=opaque']], B],
+    ];
+    for (const [p, h] of cases) assert.equal(await send(p, h), 200, p);
+    const server = (p: string) => r.spans().find((s) => s.resource['service.name'] === 'carrier-e2e' && s.kind === 2 && s.attributes['url.path'] === p);
+    await r.waitFor(() => cases.every(([p]) => server(p) !== undefined), 10000, 'the five server spans');
+    for (const [p, , want] of cases) {
+      const s = server(p)!;
+      assert.match(s.traceId, /^[0-9a-f]{32}$/);
+      if (want) {
+        assert.equal(s.traceId, want, `${p}: continued`);
+        assert.equal(s.traceState, 'vendor=opaque');
+      } else {
+        assert.ok(s.traceId !== A && s.traceId !== B, `${p}: a fresh trace, not ${s.traceId}`);
+        assert.equal(s.parentSpanId, '', `${p}: no remote parent`);
+      }
+    }
+  } finally {
+    child.kill('SIGKILL');
+    await child.exited();
+    await r.close();
+  }
 });
