@@ -156,6 +156,13 @@ export const WUNDR_EXPERIMENTS: (HttpVariant & { why: string })[] = [
     nodeArgs: ['--require', EXP_DC, '--require', REGISTER],
     why: "bench/exp-dc-server.ts: instrumentation-http with disableIncomingRequestInstrumentation, the same SERVER span and duration histogram made from Node's http.server.request.start / response.finish channels",
   },
+  {
+    ...WUNDR,
+    id: 'wundr-semi4',
+    name: 'experiment: node --max-semi-space-size=4',
+    nodeArgs: ['--max-semi-space-size=4', '--require', REGISTER],
+    why: "a host V8 flag, not the package: caps the young generation, which V8 grows to 32 MiB under the preload's allocation rate (the baseline's stays at 4 MiB)",
+  },
 ];
 
 /** Extra variants for the main tables (`--extra`). */
