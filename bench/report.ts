@@ -119,6 +119,41 @@ export function targetVerdicts(r: ReportInput): Verdict[] {
   return out;
 }
 
+/** Reads the cost breakdown against the target: the budget per request and what each part takes of it. */
+export function costAnalysis(r: ReportInput): string[] {
+  const a = r.ablation?.summary;
+  if (!a) return [];
+  const cpu = (id: string) => a.find((s) => s.id === id && s.rounds)?.cpuUsPerReq ?? NaN;
+  const base = cpu('baseline');
+  const full = cpu('wundr');
+  if (!Number.isFinite(base) || !Number.isFinite(full)) return [];
+  const target = r.scenarios[0]?.target ?? 0.6;
+  const budget = base / target - base;
+  const lines = [
+    `- At ${n1(base)} µs of server CPU per request without a preload, a ratio of ${target.toFixed(2)} leaves a budget of about **${n1(budget)} µs per request** for everything the preload does (if the server were CPU-bound on a core of its own). The full preload takes ${n1(full - base)} µs.`,
+  ];
+  const part = (id: string, what: string) => {
+    const x = cpu(id);
+    if (Number.isFinite(x)) lines.push(`- ${what}: ${signed(full - x, 1)} µs/req (${a.find((s) => s.id === id)!.name}: ${n1(x)} µs/req).`);
+  };
+  const bare = cpu('wundr-bare');
+  if (Number.isFinite(bare)) lines.push(`- The floor of the current design, instrumentation-http's patch and the context manager with nothing recorded or exported: ${signed(bare - base, 1)} µs/req over the baseline${bare - base > budget ? ', already more than the whole budget' : ''}.`);
+  part('wundr-notrace', 'Recording and exporting spans (full minus TRACING_ENABLED=false)');
+  part('wundr-nosample', 'Recording and exporting spans, unsampled spans still started (full minus TRACING_SAMPLE_RATE=0)');
+  part('wundr-nometrics', 'Metrics (full minus OTEL_METRICS_EXPORTER=none)');
+  part('wundr-dc', "**Saved by the diagnostics_channel experiment** (server spans from Node's http channels instead of instrumentation-http's incoming patch)");
+  part('wundr-semi4', 'Saved by capping the young generation (a host flag; its effect is on RSS, see the table)');
+  lines.push(
+    '- These differences come from separate short runs on a shared machine: read them to a few µs. The per-package profile below says the same in other units.',
+  );
+  return lines;
+}
+
+/** The report's input as JSON (written beside the build), so the report can be re-rendered without re-measuring. */
+export function reportJson(r: ReportInput): string {
+  return JSON.stringify(r, null, 1);
+}
+
 export function renderReport(r: ReportInput): string {
   const m = r.machine;
   const out: string[] = [
@@ -185,6 +220,9 @@ export function renderReport(r: ReportInput): string {
       '',
     );
   }
+
+  const analysis = costAnalysis(r);
+  if (analysis.length) out.push('### What holds the trivial-handler target back', '', ...analysis, '');
 
   if (r.startup) {
     const base = r.startup.rows[0];

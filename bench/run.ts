@@ -8,6 +8,7 @@
  *     [--startup-rounds N] [--only http,ablation,startup,memory,hot,profile]
  *     [--extra] [--profile auto|always|never] [--no-write]
  *   node build/bench/run.js --ab baseline,wundr,wundr-dc [--rounds N] [--duration S]
+ *   node build/bench/run.js --render build/bench/last-run.json   # re-render only
  *
  * --quick: short rounds for CI (about 3 minutes); numbers are indicative.
  * Everything runs on 127.0.0.1; every load is bounded in time.
@@ -20,7 +21,7 @@ import { BASELINE, HTTP_VARIANTS, runScenario, summarize, WUNDR, WUNDR_ABLATIONS
 import { runMemory } from './memory.ts';
 import { compareMarkdown, profileMarkdown, profileVariant } from './profile.ts';
 import { freePort, NODE, PEERS, ROOT, spawnNode, stopChild, waitForPort } from './proc.ts';
-import { httpTable, renderReport, RSS_TARGET_MIB, type HotPath, type Machine, type ReportInput } from './report.ts';
+import { httpTable, renderReport, reportJson, RSS_TARGET_MIB, type HotPath, type Machine, type ReportInput } from './report.ts';
 import { measureStartup, peerStartupVariants, STARTUP_VARIANTS } from './startup.ts';
 import { barChart, lineChart, PALETTE } from './svg.ts';
 import { calibrate } from './work.ts';
@@ -44,6 +45,8 @@ export interface RunOptions {
   out: string;
   /** `--ab id,id,…`: only an interleaved A/B of these variants (trivial handler), printed, nothing written. */
   ab?: string[];
+  /** `--render <json>`: re-render the report from a saved run (build/bench/last-run.json) without measuring. */
+  render?: string;
 }
 
 export function parseArgs(argv: string[]): RunOptions {
@@ -112,6 +115,9 @@ export function parseArgs(argv: string[]): RunOptions {
       }
       case '--ab':
         o.ab = (argv[++i] ?? '').split(',').filter(Boolean);
+        break;
+      case '--render':
+        o.render = path.resolve(argv[++i] ?? '');
         break;
       case '--no-write':
         o.write = false;
@@ -243,6 +249,7 @@ async function runAb(o: RunOptions): Promise<void> {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   if (o.ab) return runAb(o);
+  if (o.render) return writeReport(JSON.parse(readFileSync(o.render, 'utf8')) as ReportInput, o);
   const cmd = `node build/bench/run.js ${process.argv.slice(2).join(' ')}`.trim();
   log(`@wundr/otel benchmarks${o.quick ? ' (quick)' : ''}: ${[...o.only].join(', ')}; ${os.cpus().length} cores shared by server, load generator and sink`);
   if (!existsSync(path.join(ROOT, 'build', 'src', 'register.js'))) throw new Error('build/src/register.js is missing: run `npm run build` first');
@@ -364,6 +371,13 @@ async function main(): Promise<void> {
   }
 
   input.elapsedS = (Date.now() - t0) / 1000;
+  writeFileSync(LAST_RUN, reportJson(input));
+  writeReport(input, o);
+}
+
+const LAST_RUN = path.join(ROOT, 'build', 'bench', 'last-run.json');
+
+function writeReport(input: ReportInput, o: RunOptions): void {
   const md = renderReport(input);
   if (o.write) {
     const dir = path.dirname(o.out);
