@@ -196,3 +196,38 @@ test('no request header or body values are recorded by default (HTTP semantic co
   app.child.kill('SIGKILL');
   await app.child.exited();
 });
+
+test('in process: the span redaction rule (key or any dotted segment; events and links; query parameters in URLs)', async () => {
+  const { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace');
+  const { RedactingSpanProcessor } = await import('../../src/tracing/RedactingSpanProcessor.ts');
+  const { DEFAULT_REDACT_KEYS } = await import('../../src/config.ts');
+  const mem = new InMemorySpanExporter();
+  const tp = new TracerProvider({ spanProcessors: [new RedactingSpanProcessor(DEFAULT_REDACT_KEYS), new SimpleSpanProcessor({ exporter: mem })] });
+  const link = { context: { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 }, attributes: { 'peer.Api-Key': 'canary-link', 'peer.name': 'p' } };
+  const span = tp.getTracer('t').startSpan('s', { links: [link], attributes: { Authorization: 'canary-1', 'a.b.c.d.client_secret': 'canary-2', 'gen_ai.usage.output_tokens': 5, 'tokens.count': 3 } });
+  span.setAttributes({
+    'http.request.header.cookie': ['canary-3', 'canary-4'],
+    'url.full': 'https://h/p?user=u&access_token=canary-5&x=1#frag',
+    'url.query': 'password=canary-6&page=2',
+    'http.target': '/p?Refresh-Token=canary-7',
+    'db.statement': 'select 1',
+  });
+  span.addEvent('e', { 'user.PASSWORD': 'canary-8', ok: true });
+  span.end();
+  await tp.forceFlush();
+  const got = mem.getFinishedSpans()[0]!;
+  assert.ok(!JSON.stringify({ a: got.attributes, e: got.events, l: got.links }).includes('canary'), JSON.stringify(got.attributes));
+  assert.equal(got.attributes['Authorization'], '[REDACTED]');
+  assert.equal(got.attributes['a.b.c.d.client_secret'], '[REDACTED]');
+  assert.equal(got.attributes['http.request.header.cookie'], '[REDACTED]');
+  assert.equal(got.attributes['url.full'], 'https://h/p?user=u&access_token=REDACTED&x=1#frag');
+  assert.equal(got.attributes['url.query'], 'password=REDACTED&page=2');
+  assert.equal(got.attributes['http.target'], '/p?Refresh-Token=REDACTED');
+  assert.equal(got.attributes['gen_ai.usage.output_tokens'], 5, '"output_tokens" is not "token"');
+  assert.equal(got.attributes['tokens.count'], 3, '"tokens" is not "token"');
+  assert.equal(got.attributes['db.statement'], 'select 1');
+  assert.equal(got.events[0]!.attributes!['ok'], true);
+  assert.equal(got.links[0]!.attributes!['peer.Api-Key'], '[REDACTED]');
+  assert.equal(got.links[0]!.attributes!['peer.name'], 'p');
+  await tp.shutdown();
+});
