@@ -99,7 +99,7 @@ export function targetVerdicts(r: ReportInput): Verdict[] {
     const peers = sc.summary.filter((s) => (s.id === 'auto' || s.id === 'dd') && s.rounds).map((s) => `${s.name} ${n2(s.ratio)}`);
     out.push({
       target: `${sc.name}: req/s ≥ ${sc.target.toFixed(2)} × baseline`,
-      measured: `${n2(w.ratio)} (CPU-cost ratio ${n2(base.cpuUsPerReq / w.cpuUsPerReq)}; exported ${pct(w.exportedPerReq)} of requests)${peers.length ? `; peers: ${peers.join(', ')}` : ''}`,
+      measured: `${Number.isFinite(w.ratio) ? w.ratio.toFixed(3) : 'n/a'} (CPU-cost ratio ${n2(base.cpuUsPerReq / w.cpuUsPerReq)}; exported ${pct(w.exportedPerReq)} of requests)${peers.length ? `; peers: ${peers.join(', ')}` : ''}`,
       met: w.ratio >= sc.target,
     });
     out.push({
@@ -208,14 +208,14 @@ export function renderReport(r: ReportInput): string {
       '',
       `The trivial server again, ${a.rounds} interleaved rounds of ${a.durationS} s, @wundr/otel with one part switched off by environment; the server's CPU per request (from /proc) says what each part costs. "Saved" is the full preload's µs/req minus this variant's.`,
       '',
-      '| variant | what it leaves out | server CPU µs/req | over baseline | saved vs full preload | req/s ratio |',
-      '|---|---|---:|---:|---:|---:|',
+      '| variant | what it leaves out | server CPU µs/req | over baseline | saved vs full preload | req/s ratio | RSS after load MiB |',
+      '|---|---|---:|---:|---:|---:|---:|',
       ...a.summary.map((s) => {
-        if (!s.rounds) return `| ${s.name} | failed: ${(s.failures[0] ?? s.skipped ?? '').replace(/\|/g, '/').slice(0, 150)} | | | | |`;
+        if (!s.rounds) return `| ${s.name} | failed: ${(s.failures[0] ?? s.skipped ?? '').replace(/\|/g, '/').slice(0, 150)} | | | | | |`;
         const over = base ? s.cpuUsPerReq - base.cpuUsPerReq : NaN;
         const saved = full ? full.cpuUsPerReq - s.cpuUsPerReq : NaN;
         const label = s.id === 'wundr' ? '@wundr/otel/register (everything on)' : s.name;
-        return `| ${label} | ${a.why[s.id] ?? ''} | ${n1(s.cpuUsPerReq)} | ${s.id === 'baseline' ? '' : signed(over, 1)} | ${s.id === 'baseline' || s.id === 'wundr' ? '' : signed(saved, 1)} | ${s.id === 'baseline' ? '1.00' : n2(s.ratio)} |`;
+        return `| ${label} | ${a.why[s.id] ?? ''} | ${n1(s.cpuUsPerReq)} | ${s.id === 'baseline' ? '' : signed(over, 1)} | ${s.id === 'baseline' || s.id === 'wundr' ? '' : signed(saved, 1)} | ${s.id === 'baseline' ? '1.00' : n2(s.ratio)} | ${n0(s.rssMiB)} |`;
       }),
       '',
     );
