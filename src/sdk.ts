@@ -69,8 +69,31 @@ export interface WundrSdk extends RunningSdk {
 type Req = (id: string) => any;
 const load: Req = (id) => require(id);
 
+/**
+ * The OTLP/HTTP exporters' agent, with every socket unref()ed: an export in
+ * flight (a collector that accepts and never answers holds one for the
+ * whole OTLP timeout, 10 s, and the next batch after it) must not keep a
+ * finished app alive. The final flush is held open by the shutdown's own,
+ * bounded timer instead. Loaded lazily, after the HTTP instrumentation.
+ */
+function unrefAgentFactory(protocol: string): import('node:http').Agent {
+  const mod = (protocol === 'https:' ? load('node:https') : load('node:http')) as typeof import('node:http');
+  const agent = new mod.Agent({ keepAlive: true });
+  const create = agent.createConnection.bind(agent) as (...a: unknown[]) => import('node:net').Socket | undefined;
+  (agent as unknown as { createConnection: (...a: unknown[]) => unknown }).createConnection = (...a: unknown[]) => {
+    const socket = create(...a);
+    socket?.unref?.();
+    return socket;
+  };
+  return agent;
+}
+
+function httpOpts(c: OtlpSignalConfig) {
+  return { url: c.url, headers: c.headers, timeoutMillis: c.timeoutMs, httpAgentOptions: unrefAgentFactory };
+}
+
 function traceExporter(c: OtlpSignalConfig): SpanExporter {
-  const opts = { url: c.url, headers: c.headers, timeoutMillis: c.timeoutMs };
+  const opts = httpOpts(c);
   switch (c.protocol) {
     case 'http/json':
       return new (load('@opentelemetry/exporter-trace-otlp-http').OTLPTraceExporter)(opts);
@@ -82,7 +105,7 @@ function traceExporter(c: OtlpSignalConfig): SpanExporter {
 }
 
 function logExporter(c: OtlpSignalConfig): LogRecordExporter {
-  const opts = { url: c.url, headers: c.headers, timeoutMillis: c.timeoutMs };
+  const opts = httpOpts(c);
   switch (c.protocol) {
     case 'http/json':
       return new (load('@opentelemetry/exporter-logs-otlp-http').OTLPLogExporter)(opts);
@@ -94,7 +117,7 @@ function logExporter(c: OtlpSignalConfig): LogRecordExporter {
 }
 
 function metricExporter(c: OtlpSignalConfig): PushMetricExporter {
-  const opts = { url: c.url, headers: c.headers, timeoutMillis: c.timeoutMs };
+  const opts = httpOpts(c);
   switch (c.protocol) {
     case 'http/json':
       return new (load('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporter)(opts);
@@ -213,6 +236,7 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
   // waiting) and every item not delivered is counted, per signal and reason.
   const waitingBatches = (b: { maxQueueSize: number; maxExportBatchSize: number }) =>
     Math.max(1, Math.ceil(b.maxQueueSize / b.maxExportBatchSize));
+  const bounded: BoundedExporter<unknown>[] = [];
   if (config.tracing.enabled) {
     if (config.tracing.exporters.length > 0 && config.logging.redactKeys.length > 0) {
       builder.spanProcessors.push(new RedactingSpanProcessor(config.logging.redactKeys));
@@ -220,6 +244,7 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
     for (const name of config.tracing.exporters) {
       const inner: SpanExporter = name === 'otlp' ? traceExporter(config.otlp.traces) : new (load('@opentelemetry/sdk-trace').ConsoleSpanExporter)();
       const exporter = new BoundedExporter(inner, { signal: 'traces', drops, maxWaitingBatches: waitingBatches(config.tracing.batch) });
+      bounded.push(exporter as BoundedExporter<unknown>);
       builder.spanProcessors.push(
         new BatchSpanProcessor({ exporter, ...config.tracing.batch, selfObsMeterProvider: drops.processorMeterProvider('traces') }),
       );
@@ -228,6 +253,7 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
   for (const name of config.logging.exporters) {
     const inner: LogRecordExporter = name === 'otlp' ? logExporter(config.otlp.logs) : new (load('@opentelemetry/sdk-logs').ConsoleLogRecordExporter)();
     const exporter = new BoundedExporter(inner, { signal: 'logs', drops, maxWaitingBatches: waitingBatches(config.logging.batch) });
+    bounded.push(exporter as BoundedExporter<unknown>);
     builder.logRecordProcessors.push(
       new BatchLogRecordProcessor({ exporter, ...config.logging.batch, selfObsMeterProvider: drops.processorMeterProvider('logs') }),
     );
@@ -370,14 +396,23 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
     ready,
     telemetryDrops: drops,
     async forceFlush() {
-      await Promise.allSettled([
-        ...features.map((f) => f.forceFlush?.()),
-        sdkTracerProvider?.forceFlush(),
-        loggerProvider.forceFlush(),
-        meterProvider?.forceFlush(),
-      ]);
+      // The processors hand their whole queues over at once: let the bounded
+      // exporters take them, and wait until they are sent.
+      for (const b of bounded) b.openForFlush();
+      try {
+        await Promise.allSettled([
+          ...features.map((f) => f.forceFlush?.()),
+          sdkTracerProvider?.forceFlush(),
+          loggerProvider.forceFlush(),
+          meterProvider?.forceFlush(),
+        ]);
+        await Promise.allSettled(bounded.map((b) => b.forceFlush()));
+      } finally {
+        for (const b of bounded) b.closeAfterFlush();
+      }
     },
     shutdown(timeoutMs = config.shutdownTimeoutMs) {
+      for (const b of bounded) b.openForFlush();
       stopping ??= boundedShutdown(timeoutMs, async () => {
         // Features first: they may still emit (last log lines, span TTL sweep).
         await Promise.allSettled(features.map((f) => f.shutdown?.()));
@@ -427,7 +462,9 @@ export function boundedShutdown(timeoutMs: number, work: () => Promise<void>): P
       process.stderr.write(`@wundr/otel: shutdown did not finish within ${timeoutMs} ms; unsent telemetry was dropped\n`);
       resolve(false);
     }, timeoutMs);
-    timer.unref();
+    // Not unref()ed: the exporters' sockets are (see unrefAgentFactory), so
+    // this timer is what keeps a finishing process alive for the flush, and
+    // never longer than the bound.
     work().then(
       () => {
         clearTimeout(timer);

@@ -56,7 +56,13 @@ export function installShutdownHandlers(sdk: WundrSdk): () => void {
     // beforeExit fires again once the shutdown's own work drains: run once.
     if (exiting) return;
     exiting = true;
-    void sdk.shutdown();
+    // The app was done: only our shutdown keeps the loop alive now. When it
+    // gives up (a hanging collector), its sockets and retry timers would hold
+    // the process for the exporter's own timeouts (measured: 20 s), so end
+    // it as it was about to end, with its exit code.
+    void sdk.shutdown().then((finished) => {
+      if (!finished) process.exit();
+    });
   };
 
   const onUncaught = (err: unknown, origin: string): void => {

@@ -1,4 +1,4 @@
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, globalErrorHandler, type ExportResult } from '@opentelemetry/core';
 import type { TelemetryDrops, TelemetrySignal } from './TelemetryDrops.ts';
 
 /** What the span and log record exporters have in common. */
@@ -12,15 +12,38 @@ export interface BoundedExporterOptions {
   signal: TelemetrySignal;
   drops: TelemetryDrops;
   /**
-   * Batches allowed to wait behind the one being sent; more are failed at
-   * once (counted as `queue_full`). Default 4 (a full default batch queue:
-   * 2048 / 512), so a forceFlush of a full queue is delivered whole.
+   * Batches allowed to wait behind the one being sent during a flush
+   * (forceFlush, shutdown: the processor then hands over its whole queue at
+   * once). Default 4 (a full default batch queue: 2048 / 512). Outside a
+   * flush the processor sends one batch at a time, and one more may wait at
+   * the door (see maxHoldMs): a queue here would only hold more spans
+   * during an outage.
    */
   maxWaitingBatches?: number;
+  /**
+   * How long the processor is kept waiting for a batch's answer once the
+   * app has stopped producing (default 2000 ms; while the processor's own
+   * queue keeps overflowing it is kept waiting). Past it the processor is
+   * released and the batch stays here. The processors' per-export timer (a
+   * plain ref()ed setTimeout of OTEL_BSP_EXPORT_TIMEOUT, 30 s, in
+   * sdk-trace/sdk-logs 3.1) is what would keep a finished app alive while a
+   * collector hangs. While the app produces, a waiting processor is what we
+   * want: it drops new items at its own queue at once, so they die young
+   * (releasing it every 2 s instead made V8 grow its heap by 64 MB under
+   * load: items then lived seconds and were promoted before being dropped).
+   */
+  maxHoldMs?: number;
+}
+
+interface Batch<T> {
+  items: T[];
+  release: () => void;
 }
 
 /**
- * Sends one batch at a time, and holds at most a bounded number waiting.
+ * Sends one batch at a time, holds a bounded number waiting, and accounts
+ * for every item: delivered, or counted in `wundr_otel_telemetry_dropped_total`
+ * and reported (rate-limited) through the global error handler.
  *
  * Why (measured, issue 9): the BatchSpanProcessor of sdk-trace 3.1 loses its
  * "one export at a time" guard whenever an export fails — its `finally`
@@ -30,25 +53,35 @@ export interface BoundedExporterOptions {
  * batch of spans and its serialized request for the exporter's retry window
  * (up to OTEL_EXPORTER_OTLP_TIMEOUT), up to the exporter's 30 concurrent
  * sends: about 15,000 spans, which is the RSS the plain SDK grew by with a
- * refusing collector. Here in-flight memory is at most
- * (1 + maxWaitingBatches) batches, whatever the processor does, and every
- * batch that is not delivered is counted.
+ * refusing collector. Here:
+ * - in flight: one batch; one more at the door (sent next); during a
+ *   flush, up to `maxWaitingBatches` waiting as well; anything more is
+ *   dropped at once (the processor only sends more once released);
+ * - the processor is always answered SUCCESS (after the send, or after
+ *   `maxHoldMs`): it never sees a failure, so its parallel chains never
+ *   start; failures are counted and reported here instead.
  */
 export class BoundedExporter<T> implements BatchExporter<T> {
   private readonly inner: BatchExporter<T>;
   private readonly signal: TelemetrySignal;
   private readonly drops: TelemetryDrops;
   private readonly maxWaiting: number;
-  private readonly waiting: { items: T[]; cb: (r: ExportResult) => void }[] = [];
+  private readonly maxHoldMs: number;
+  private readonly waiting: Batch<T>[] = [];
+  /** A batch that arrived while one was in flight: sent next. */
+  private door: Batch<T> | undefined;
   private sending = false;
   private idle: (() => void)[] = [];
   private closed = false;
+  private flushes = 0;
+  private queueFullError: Error | undefined;
 
   constructor(inner: BatchExporter<T>, options: BoundedExporterOptions) {
     this.inner = inner;
     this.signal = options.signal;
     this.drops = options.drops;
     this.maxWaiting = options.maxWaitingBatches ?? 4;
+    this.maxHoldMs = options.maxHoldMs ?? 2000;
   }
 
   export(items: T[], resultCallback: (result: ExportResult) => void): void {
@@ -57,42 +90,72 @@ export class BoundedExporter<T> implements BatchExporter<T> {
       resultCallback({ code: ExportResultCode.FAILED, error: new Error('exporter is shut down') });
       return;
     }
-    if (this.sending) {
-      if (this.waiting.length >= this.maxWaiting) {
-        this.drops.add(this.signal, 'queue_full', items.length);
-        resultCallback({ code: ExportResultCode.FAILED, error: new ExportQueueFullError(this.signal) });
-        return;
-      }
-      this.waiting.push({ items, cb: resultCallback });
-      return;
-    }
-    this.send(items, resultCallback);
+    let answered = false;
+    let hold: NodeJS.Timeout | undefined;
+    const release = (): void => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(hold);
+      resultCallback({ code: ExportResultCode.SUCCESS });
+    };
+    const batch: Batch<T> = { items, release };
+    // While the app keeps producing (the processor's own queue is full and
+    // dropping), keep the processor waiting: it then drops new items at
+    // once, and they die young. Once it stops, release it; the batch stays
+    // here, in flight or at the door.
+    let mark = this.drops.get(this.signal, 'queue_full');
+    const check = (): void => {
+      const now = this.drops.get(this.signal, 'queue_full');
+      if (now === mark) return release();
+      mark = now;
+      hold = setTimeout(check, this.maxHoldMs);
+      hold.unref();
+    };
+    hold = setTimeout(check, this.maxHoldMs);
+    hold.unref();
+    if (!this.sending) this.send(batch);
+    else if (this.flushes > 0 && this.waiting.length < this.maxWaiting) this.waiting.push(batch);
+    else if (this.door === undefined) this.door = batch;
+    else this.dropFull(batch);
   }
 
-  private send(items: T[], cb: (r: ExportResult) => void): void {
+  private dropFull(batch: Batch<T>): void {
+    this.drops.add(this.signal, 'queue_full', batch.items.length);
+    globalErrorHandler((this.queueFullError ??= new ExportQueueFullError(this.signal)));
+    batch.release();
+  }
+
+  private send(batch: Batch<T>): void {
     this.sending = true;
     let done = false;
     const finish = (r: ExportResult): void => {
       if (done) return;
       done = true;
-      if (r.code !== ExportResultCode.SUCCESS) this.drops.add(this.signal, 'export_failed', items.length);
+      if (r.code !== ExportResultCode.SUCCESS) {
+        this.drops.add(this.signal, 'export_failed', batch.items.length);
+        globalErrorHandler(r.error ?? new Error(`${this.signal} export failed`));
+      }
       try {
-        cb(r);
+        batch.release();
       } finally {
         this.next();
       }
     };
     try {
-      this.inner.export(items, finish);
+      this.inner.export(batch.items, finish);
     } catch (err) {
       finish({ code: ExportResultCode.FAILED, error: err as Error });
     }
   }
 
   private next(): void {
+    if (this.door) {
+      this.waiting.push(this.door);
+      this.door = undefined;
+    }
     const w = this.waiting.shift();
     if (w) {
-      this.send(w.items, w.cb);
+      this.send(w);
       return;
     }
     this.sending = false;
@@ -101,11 +164,25 @@ export class BoundedExporter<T> implements BatchExporter<T> {
     for (const f of idle) f();
   }
 
-  /** Batches waiting (not counting the one being sent). */
+  /** Batches waiting (not counting the one being sent, counting the one at the door). */
   get waitingBatches(): number {
-    return this.waiting.length;
+    return this.waiting.length + (this.door ? 1 : 0);
   }
 
+  /**
+   * Opens the waiting queue for a flush (forceFlush, shutdown): the
+   * processors then hand over their whole queues at once. Pair each call
+   * with {@link closeAfterFlush}, except at shutdown.
+   */
+  openForFlush(): void {
+    this.flushes++;
+  }
+
+  closeAfterFlush(): void {
+    if (this.flushes > 0) this.flushes--;
+  }
+
+  /** Resolves once every batch taken so far has been sent (or given up on). */
   async forceFlush(): Promise<void> {
     if (this.sending) await new Promise<void>((resolve) => this.idle.push(resolve));
     await this.inner.forceFlush?.();
@@ -120,7 +197,7 @@ export class BoundedExporter<T> implements BatchExporter<T> {
 
 export class ExportQueueFullError extends Error {
   constructor(signal: string) {
-    super(`${signal} export queue full: the collector is slower than the app or unreachable; batch dropped`);
+    super(`${signal} export queue full: the collector is slower than the app or unreachable; batches are dropped`);
     this.name = 'ExportQueueFullError';
   }
 }

@@ -202,3 +202,20 @@ test('stdout on a full disk (/dev/full, ENOSPC): the app keeps serving, spans ke
     proc.kill('SIGKILL');
   }
 });
+
+test('a finished program with a hanging collector ends within the bound, with its own exit code (an export in flight does not hold it)', async () => {
+  const col = await collector({ kind: 'hang' });
+  const app = await startApp({ OTEL_EXPORTER_OTLP_ENDPOINT: col.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100' });
+  await request(app.port, '/spans?n=10&tag=finishing');
+  await col.receiver.waitFor(() => col.hanging() > 0, 5000, 'an export held by the collector');
+  const t = Date.now();
+  await request(app.port, '/exit?code=5');
+  const { code } = await app.child.exited(30000);
+  const ms = Date.now() - t;
+  console.log(`finished program, hanging collector: ended ${ms} ms after its last request`);
+  assert.equal(code, 5, 'the exit code the app set');
+  // 2 s until the batch processors are let go (src/export/BoundedExporter.ts), then the 5 s shutdown bound.
+  // Without it: about 20 s (the OTLP timeout, 10 s, once per batch in flight or waiting).
+  assert.ok(ms <= 2000 + 5000 + 3000, `ended ${ms} ms after its last request`);
+  assert.match(app.child.stderr(), /shutdown did not finish within 5000 ms/);
+});

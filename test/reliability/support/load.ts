@@ -35,14 +35,23 @@ function once(agent: http.Agent, port: number, path: string): Promise<void> {
  */
 export async function runLoad(
   port: number,
-  opts: { durationMs: number; concurrency?: number; path?: string; pauseMs?: number },
+  opts: { durationMs: number; concurrency?: number; path?: string; pauseMs?: number; ratePerSec?: number },
 ): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency ?? 4 });
   const deadline = Date.now() + opts.durationMs;
   const latencies: number[] = [];
   let errors = 0;
+  // With a rate, each connection starts its requests on a fixed schedule
+  // (open loop): the offered load does not depend on how fast the app is.
+  const interval = opts.ratePerSec ? ((opts.concurrency ?? 4) * 1000) / opts.ratePerSec : 0;
   const loop = async (): Promise<void> => {
+    let next = performance.now();
     while (Date.now() < deadline) {
+      if (interval > 0) {
+        next += interval;
+        const wait = next - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
       const t0 = performance.now();
       try {
         await once(agent, port, opts.path ?? '/');
