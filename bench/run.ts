@@ -10,7 +10,8 @@
  *   node build/bench/run.js --ab baseline,wundr,wundr-dc [--rounds N] [--duration S]
  *   node build/bench/run.js --render build/bench/last-run.json   # re-render only
  *
- * --quick: short rounds for CI (about 3 minutes); numbers are indicative.
+ * --quick: short rounds for CI (about 3 minutes); numbers are indicative, and the
+ * report goes to build/bench/quick/BENCHMARKS.md (not docs/) unless --out says otherwise.
  * Everything runs on 127.0.0.1; every load is bounded in time.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -65,7 +66,8 @@ export function parseArgs(argv: string[]): RunOptions {
     extra: false,
     profile: 'auto',
     write: true,
-    out: path.join(ROOT, 'docs', 'BENCHMARKS.md'),
+    // A quick run's numbers are indicative only: they do not replace the committed report.
+    out: quick ? path.join(ROOT, 'build', 'bench', 'quick', 'BENCHMARKS.md') : path.join(ROOT, 'docs', 'BENCHMARKS.md'),
   };
   const num = (i: number, name: string): number => {
     const v = Number(argv[i]);
