@@ -1,4 +1,5 @@
 import { ExportResultCode, globalErrorHandler, type ExportResult } from '@opentelemetry/core';
+import { exportError } from './exportErrorHandler.ts';
 import type { TelemetryDrops, TelemetrySignal } from './TelemetryDrops.ts';
 
 /** What the span and log record exporters have in common. */
@@ -121,7 +122,7 @@ export class BoundedExporter<T> implements BatchExporter<T> {
 
   private dropFull(batch: Batch<T>): void {
     this.drops.add(this.signal, 'queue_full', batch.items.length);
-    globalErrorHandler((this.queueFullError ??= new ExportQueueFullError(this.signal)));
+    globalErrorHandler(exportError(this.signal, (this.queueFullError ??= new ExportQueueFullError(this.signal))) as Error);
     batch.release();
   }
 
@@ -133,7 +134,7 @@ export class BoundedExporter<T> implements BatchExporter<T> {
       done = true;
       if (r.code !== ExportResultCode.SUCCESS) {
         this.drops.add(this.signal, 'export_failed', batch.items.length);
-        globalErrorHandler(r.error ?? new Error(`${this.signal} export failed`));
+        globalErrorHandler(exportError(this.signal, r.error ?? new Error(`${this.signal} export failed`)) as Error);
       }
       try {
         batch.release();

@@ -133,7 +133,7 @@ test('500 (not retryable): one attempt per batch, counted as dropped; the app ru
   const d = await drops(app.metricsPort);
   assert.ok((d['traces/export_failed'] ?? 0) >= 4, JSON.stringify(d));
   assert.equal((await request(app.port, '/')).body, 'ok');
-  assert.match(app.child.stderr(), /telemetry export failed: OTLPExporterError 500/);
+  assert.match(app.child.stderr(), /telemetry export failed \(traces\): OTLPExporterError 500/);
   app.child.kill('SIGKILL');
   await app.child.exited();
 });
@@ -166,9 +166,39 @@ test('collector down, then back (scaled: 4 s instead of a minute): new spans and
     10000,
     'the 20 log records made after the collector came back',
   );
-  const warnings = app.child.stderr().split('\n').filter((l) => /telemetry export failed: .*ECONNREFUSED/.test(l));
+  const warnings = app.child.stderr().split('\n').filter((l) => /telemetry export failed \((traces|logs)\): .*ECONNREFUSED/.test(l));
   assert.ok(warnings.length >= 1 && warnings.length <= 2, `one warning per signal kind, got ${warnings.length}:\n${app.child.stderr()}`);
   assert.doesNotMatch(app.child.stderr(), /"stack":/, 'no JSON stack per failed export');
   app.child.kill('SIGKILL');
   await app.child.exited();
+});
+
+test('in process: export errors are warned once per kind and signal, then summarised once per interval', async () => {
+  const { diag, DiagLogLevel } = await import('@opentelemetry/api');
+  const { createExportErrorHandler, exportError } = await import('../../src/export/exportErrorHandler.ts');
+  const lines: string[] = [];
+  diag.setLogger({ error: () => {}, warn: (m: string) => lines.push(m), info: () => {}, debug: () => {}, verbose: () => {} }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  try {
+    let now = 0;
+    const h = createExportErrorHandler({ intervalMs: 60_000, now: () => now });
+    const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4318'), { code: 'ECONNREFUSED' });
+    for (let i = 0; i < 1000; i++) {
+      now = i * 10; // 1000 failures in 10 s
+      h(exportError('traces', refused()) as Error);
+      h(exportError('logs', refused()) as Error);
+    }
+    h(new Error('something else in the SDK'));
+    assert.equal(lines.length, 3, lines.join('\n'));
+    assert.match(lines[0]!, /telemetry export failed \(traces\): Error ECONNREFUSED: connect ECONNREFUSED/);
+    assert.match(lines[1]!, /telemetry export failed \(logs\)/);
+    assert.match(lines[2]!, /OpenTelemetry SDK error: Error: something else/);
+    now = 61_000;
+    h(exportError('traces', refused()) as Error);
+    assert.equal(lines.length, 4);
+    assert.match(lines[3]!, /telemetry export failed \(traces\), again: .* \(1000 times in the last 61 s\)/);
+    assert.doesNotThrow(() => h(Object.freeze(new Error('frozen'))));
+    assert.doesNotThrow(() => h(undefined as never));
+  } finally {
+    diag.disable();
+  }
 });
