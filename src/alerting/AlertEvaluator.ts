@@ -7,6 +7,7 @@ import { defineAlertRule, ruleMetrics, type DefineOptions } from './defineAlertR
 import { defaultAlertRules } from './defaultRules.ts';
 import { WebhookSender, type WebhookConfig } from './WebhookSender.ts';
 import type { Alert, AlertAction, AlertRule, AlertSeverity } from './types.ts';
+import { withTimeout } from '../withTimeout.ts';
 
 /** What the log action writes through (a StructuredLogger fits). */
 export interface AlertLogger {
@@ -199,20 +200,7 @@ export class AlertEvaluator extends EventEmitter {
   private async round(): Promise<void> {
     if (!this.source) return;
     // A collection that never answers must not stall every later round (they coalesce into this one).
-    const snap = await new Promise<Awaited<ReturnType<MetricSource['collect']>> | undefined>((resolve) => {
-      const t = setTimeout(() => resolve(undefined), COLLECT_TIMEOUT_MS);
-      t.unref();
-      this.source!.collect().then(
-        (v) => {
-          clearTimeout(t);
-          resolve(v);
-        },
-        () => {
-          clearTimeout(t);
-          resolve(undefined);
-        },
-      );
-    });
+    const snap = await withTimeout(this.source.collect(), COLLECT_TIMEOUT_MS);
     if (!snap) {
       diag.warn(`@wundr/otel: alert evaluation skipped: metric collection did not answer within ${COLLECT_TIMEOUT_MS} ms`);
       return;

@@ -5,6 +5,7 @@
  */
 import { sumOf, type MetricSnapshot, type MetricSource } from '../alerting/MetricSnapshot.ts';
 import type { HealthMetrics } from './types.ts';
+import { withTimeout } from '../withTimeout.ts';
 
 /** Which catalogue series back each figure; the first name with data wins. */
 export const HEALTH_METRIC_SOURCES = {
@@ -19,23 +20,6 @@ export const HEALTH_METRIC_SOURCES = {
 
 const MB = 1024 * 1024;
 const READ_TIMEOUT_MS = 1000;
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(undefined), ms);
-    t.unref();
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      () => {
-        clearTimeout(t);
-        resolve(undefined);
-      },
-    );
-  });
-}
 
 function first(s: MetricSnapshot | undefined, names: readonly string[]): number | undefined {
   if (!s) return undefined;

@@ -4,7 +4,7 @@ import { daemonMetrics } from '../metrics/daemonMetrics.ts';
 import { StructuredLogger } from '../logging/StructuredLogger.ts';
 import { errorTypeOf, failSpan, llmTraceMetadata, setChatUsage, startChatSpan } from '../tracing/spans.ts';
 import { ATTR } from '../tracing/genai.ts';
-import { claim, guard, isThenable, requireObject, since, wrapMethod, type Undo } from './patch.ts';
+import { claim, guard, requireObject, since, wrapMethod, type Undo, callWith } from './patch.ts';
 import { currentSession } from './sessionContext.ts';
 import { emitInstrumentEvent, errorMessage } from './events.ts';
 
@@ -166,13 +166,7 @@ export function instrumentLlmClient(client: LlmClientLike, options: InstrumentLl
           span.end();
           throw err;
         };
-        let out: unknown;
-        try {
-          out = context.with(ctx, () => original.call(this, args, ...rest));
-        } catch (err) {
-          return fail(err);
-        }
-        return isThenable(out) ? (out as Promise<unknown>).then(done, fail) : done(out);
+        return callWith(ctx, () => original.call(this, args, ...rest), done, fail);
       },
     ),
   );

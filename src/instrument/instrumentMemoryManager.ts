@@ -2,7 +2,7 @@ import { context, trace } from '@opentelemetry/api';
 import { memoryMetrics, recordMemoryOperation } from '../metrics/wundrMetrics.ts';
 import { StructuredLogger } from '../logging/StructuredLogger.ts';
 import { failSpan, startMemorySpan } from '../tracing/spans.ts';
-import { claim, guard, isThenable, requireObject, since, wrapMethod, type Undo } from './patch.ts';
+import { claim, guard, requireObject, since, wrapMethod, type Undo, callWith } from './patch.ts';
 import { currentSession } from './sessionContext.ts';
 import { emitInstrumentEvent, errorMessage } from './events.ts';
 
@@ -116,13 +116,7 @@ export function instrumentMemoryManager(manager: object, options: InstrumentMemo
               span.end();
               throw err;
             };
-            let out: unknown;
-            try {
-              out = context.with(trace.setSpan(context.active(), span), () => original.apply(this, args));
-            } catch (err) {
-              return fail(err);
-            }
-            return isThenable(out) ? (out as Promise<unknown>).then(done, fail) : done(out);
+            return callWith(trace.setSpan(context.active(), span), () => original.apply(this, args), done, fail);
           },
         ),
       );

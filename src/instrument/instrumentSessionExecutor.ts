@@ -3,7 +3,7 @@ import { sessionMetrics } from '../metrics/wundrMetrics.ts';
 import { StructuredLogger } from '../logging/StructuredLogger.ts';
 import { failSpan, recordSessionComplete, startAgentSpan } from '../tracing/spans.ts';
 import { ATTR } from '../tracing/genai.ts';
-import { claim, guard, isThenable, requireObject, since, wrapMethod, type Undo } from './patch.ts';
+import { claim, guard, requireObject, since, wrapMethod, type Undo, callWith } from './patch.ts';
 import { currentSession, sessionInfoOf, withSession, type SessionInfo } from './sessionContext.ts';
 import { emitInstrumentEvent, errorMessage } from './events.ts';
 
@@ -111,13 +111,7 @@ export function instrumentSessionExecutor(executor: SessionExecutorLike, options
             if (!reuse) span.end();
             throw err;
           };
-          let out: unknown;
-          try {
-            out = context.with(ctx, () => original.call(this, session, task, ...rest));
-          } catch (err) {
-            return fail(err);
-          }
-          return isThenable(out) ? (out as Promise<unknown>).then(done, fail) : done(out);
+          return callWith(ctx, () => original.call(this, session, task, ...rest), done, fail);
         },
       ),
     );

@@ -3,7 +3,7 @@ import { daemonMetrics } from '../metrics/daemonMetrics.ts';
 import { StructuredLogger } from '../logging/StructuredLogger.ts';
 import { failSpan, startAgentSpan, startSpan } from '../tracing/spans.ts';
 import { ATTR } from '../tracing/genai.ts';
-import { claim, guard, isThenable, listen, requireObject, wrapMethod, type Undo } from './patch.ts';
+import { claim, guard, listen, requireObject, wrapMethod, type Undo, callWith } from './patch.ts';
 import { sessionInfoOf, withSession, type SessionInfo } from './sessionContext.ts';
 import { SessionLifecycle } from './SessionLifecycle.ts';
 import { emitInstrumentEvent, errorMessage } from './events.ts';
@@ -94,13 +94,7 @@ export function instrumentSessionManager(manager: SessionManagerLike, options: I
             log.error('Session spawn failed', { orchestratorId, sessionType: type, error: errorMessage(err) });
             throw err;
           };
-          let out: unknown;
-          try {
-            out = context.with(ctx, () => original.call(this, orchestratorId, task, sessionType, ...rest));
-          } catch (err) {
-            return fail(err);
-          }
-          return isThenable(out) ? (out as Promise<unknown>).then(done, fail) : done(out);
+          return callWith(ctx, () => original.call(this, orchestratorId, task, sessionType, ...rest), done, fail);
         },
       ),
     );
@@ -120,13 +114,7 @@ export function instrumentSessionManager(manager: SessionManagerLike, options: I
               span.end();
               throw err;
             };
-            let out: unknown;
-            try {
-              out = context.with(trace.setSpan(context.active(), span), () => original.call(this, sessionId, ...rest));
-            } catch (err) {
-              return fail(err);
-            }
-            return isThenable(out) ? (out as Promise<unknown>).then(done, fail) : done(out);
+            return callWith(trace.setSpan(context.active(), span), () => original.call(this, sessionId, ...rest), done, fail);
           },
         ),
       );

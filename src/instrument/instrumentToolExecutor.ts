@@ -3,7 +3,7 @@ import { recordToolExecution, toolMetrics } from '../metrics/wundrMetrics.ts';
 import { daemonMetrics } from '../metrics/daemonMetrics.ts';
 import { StructuredLogger } from '../logging/StructuredLogger.ts';
 import { errorTypeOf, failSpan, startMcpSpan, startToolSpan } from '../tracing/spans.ts';
-import { claim, guard, isInstrumented, isThenable, requireObject, since, wrapMethod, type Undo } from './patch.ts';
+import { claim, guard, isInstrumented, isThenable, requireObject, since, wrapMethod, type Undo, callWith } from './patch.ts';
 import { currentSession } from './sessionContext.ts';
 import { emitInstrumentEvent, errorMessage } from './events.ts';
 
@@ -119,13 +119,7 @@ export function instrumentToolExecutor(executor: ToolExecutorLike, options: Inst
       span.end();
       throw err;
     };
-    let out: unknown;
-    try {
-      out = context.with(ctx, () => original.call(self, call, ...rest));
-    } catch (err) {
-      return fail(err);
-    }
-    return isThenable(out) ? (out as Promise<unknown>).then(done, fail) : done(out);
+    return callWith(ctx, () => original.call(self, call, ...rest), done, fail);
   };
 
   try {
@@ -240,13 +234,7 @@ export function instrumentMcpRegistry(registry: McpRegistryLike, options: { serv
           span.end();
           throw err;
         };
-        let out: unknown;
-        try {
-          out = context.with(trace.setSpan(context.active(), span), () => original.call(this, toolId, ...rest));
-        } catch (err) {
-          return fail(err);
-        }
-        return isThenable(out) ? (out as Promise<unknown>).then(done, fail) : done(out);
+        return callWith(trace.setSpan(context.active(), span), () => original.call(this, toolId, ...rest), done, fail);
       },
     ),
   );

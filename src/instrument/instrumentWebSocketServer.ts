@@ -1,4 +1,4 @@
-import { context, trace } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import { recordWsConnection, recordWsDisconnection, recordWsMessageReceived, recordWsMessageSent, wsMetrics } from '../metrics/wundrMetrics.ts';
 import { recordMessageLatency } from '../metrics/daemonMetrics.ts';
 import { StructuredLogger } from '../logging/StructuredLogger.ts';

@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { context, diag, type Context } from '@opentelemetry/api';
 
 /** Removes what an adapter added and restores the object exactly as it was. Idempotent. */
 export type Undo = () => void;
@@ -128,4 +128,19 @@ export function isThenable(v: unknown): v is PromiseLike<unknown> {
 /** Seconds since a performance.now() mark. */
 export function since(t0: number): number {
   return (performance.now() - t0) / 1000;
+}
+
+/**
+ * Runs `call` in `ctx`, then `done` on its result or `fail` on its error,
+ * whether the wrapped method returns a value or a promise (the adapters
+ * wrap both kinds without changing which one the caller gets).
+ */
+export function callWith(ctx: Context, call: () => unknown, done: (v: unknown) => unknown, fail: (err: unknown) => unknown): unknown {
+  let out: unknown;
+  try {
+    out = context.with(ctx, call);
+  } catch (err) {
+    return fail(err);
+  }
+  return isThenable(out) ? (out as Promise<unknown>).then(done, fail) : done(out);
 }
