@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { diag } from '@opentelemetry/api';
 
 export interface LineWriterOptions {
   /** Most characters held while the destination is busy; beyond it lines are dropped and counted. Default 8 Mi. */
@@ -47,6 +48,7 @@ export class LineWriter {
   private pending: Buffer | undefined;
   private scheduled = false;
   private broken = false;
+  private readonly warned = new Set<string>();
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay = BUSY_RETRY_MIN_MS;
   private waiters: (() => void)[] = [];
@@ -190,6 +192,18 @@ export class LineWriter {
     // The reader is gone for good: keep accepting calls, drop the lines.
     // (Anything else, e.g. ENOSPC, loses this batch only.)
     if (code === 'EPIPE' || code === 'EBADF' || code === 'ECONNRESET' || code === 'ENOTCONN') this.broken = true;
+    // Once per writer and kind: stdout is the thing that failed, so the
+    // warning goes to the SDK's diagnostics (stderr), and log records still
+    // reach the OTLP exporter.
+    const kind = this.broken ? 'broken' : (code ?? 'error');
+    if (!this.warned.has(kind)) {
+      this.warned.add(kind);
+      diag.warn(
+        this.broken
+          ? `@wundr/otel: log lines cannot be written to their output (${code}); further lines are dropped and counted (getLoggingStats().dropped), log records still go to the OTLP exporter`
+          : `@wundr/otel: writing log lines failed (${code ?? (err as Error)?.message}); the lines of that write were dropped and counted`,
+      );
+    }
   }
 
   private wake(): void {

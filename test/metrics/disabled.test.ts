@@ -3,6 +3,7 @@
  * are no-ops (nothing accumulates).
  */
 import { test, after } from 'node:test';
+import { freePort } from '../support/child.ts';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config.ts';
 import { startSdk, type WundrSdk } from '../../src/sdk.ts';
@@ -18,7 +19,7 @@ after(async () => {
 test('METRICS_ENABLED=false: no provider, no /metrics, recorders record nothing', async () => {
   const { config } = loadConfig({
     METRICS_ENABLED: 'false',
-    METRICS_PORT: '0',
+    METRICS_PORT: String(await freePort()),
     METRICS_HOST: '127.0.0.1',
     OTEL_TRACES_EXPORTER: 'none',
     OTEL_LOGS_EXPORTER: 'none',

@@ -3,6 +3,7 @@
  * memory bounded, and the overflow is visible in the self-metric.
  */
 import { test, after } from 'node:test';
+import { freePort } from '../support/child.ts';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -28,7 +29,7 @@ function heapAfterGc(): number {
 
 test('100,000 distinct tool names: bounded series, bounded heap, overflow counted', async () => {
   const { config } = loadConfig({
-    METRICS_PORT: '0',
+    METRICS_PORT: String(await freePort()),
     METRICS_HOST: '127.0.0.1',
     OTEL_TRACES_EXPORTER: 'none',
     OTEL_LOGS_EXPORTER: 'none',

@@ -6,6 +6,7 @@
  * `promtool check metrics` runs on the same text when promtool is installed.
  */
 import { test, before, after } from 'node:test';
+import { freePort } from '../support/child.ts';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -41,7 +42,7 @@ toolMetrics.executionDuration.observe({ tool_name: 'early', status: 'success' },
 
 before(async () => {
   const { config } = loadConfig({
-    METRICS_PORT: '0',
+    METRICS_PORT: String(await freePort()),
     METRICS_HOST: '127.0.0.1',
     OTEL_TRACES_EXPORTER: 'none',
     OTEL_LOGS_EXPORTER: 'none',

@@ -4,6 +4,7 @@
  * OTLP/HTTP receiver (protobuf) through the periodic reader.
  */
 import { test, after } from 'node:test';
+import { freePort } from '../support/child.ts';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config.ts';
 import { startSdk, type WundrSdk } from '../../src/sdk.ts';
@@ -21,7 +22,7 @@ after(async () => {
 test('catalogue, system and bridged metrics are shipped over OTLP', async () => {
   receiver = await startOtlpReceiver();
   const { config } = loadConfig({
-    METRICS_PORT: '0',
+    METRICS_PORT: String(await freePort()),
     METRICS_HOST: '127.0.0.1',
     OTEL_METRICS_EXPORTER: 'prometheus,otlp',
     OTEL_METRIC_EXPORT_INTERVAL: '200',
