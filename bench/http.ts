@@ -136,26 +136,23 @@ export const WUNDR_ABLATIONS: (HttpVariant & { why: string })[] = [
   ),
   wundrWith(
     'wundr-bare',
-    'everything off but the HTTP patch',
+    'everything off but the HTTP server spans',
     { TRACING_ENABLED: 'false', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', HEALTH_CHECK_ENABLED: 'false', ALERTING_ENABLED: 'false' },
-    'instrumentation-http and the context manager with nothing recorded: the floor of this design',
+    "the diagnostics_channel server spans (non-recording), instrumentation-http's outgoing patch and the context manager with nothing recorded: the floor of this design",
+  ),
+  wundrWith(
+    'wundr-instr',
+    'WUNDR_OTEL_HTTP_SERVER_SPANS=instrumentation',
+    { WUNDR_OTEL_HTTP_SERVER_SPANS: 'instrumentation' },
+    "incoming requests through instrumentation-http's patch of Server.prototype.emit (the design before the diagnostics_channel server spans)",
   ),
 ];
-
-const EXP_DC = path.join(ROOT, 'build', 'bench', 'exp-dc-server.js');
 
 /**
  * Experiments beside the breakdown: the package with a change it does not
  * have yet, injected by a preload of bench/ ahead of the package's own.
  */
 export const WUNDR_EXPERIMENTS: (HttpVariant & { why: string })[] = [
-  {
-    ...WUNDR,
-    id: 'wundr-dc',
-    name: 'experiment: server spans from diagnostics_channel',
-    nodeArgs: ['--require', EXP_DC, '--require', REGISTER],
-    why: "bench/exp-dc-server.ts: instrumentation-http with disableIncomingRequestInstrumentation, the same SERVER span and duration histogram made from Node's http.server.request.start / response.finish channels",
-  },
   {
     ...WUNDR,
     id: 'wundr-semi4',

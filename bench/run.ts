@@ -7,7 +7,7 @@
  *     [--connections C] [--memory-duration S] [--memory-rate R]
  *     [--startup-rounds N] [--only http,ablation,startup,memory,hot,profile]
  *     [--extra] [--profile auto|always|never] [--no-write]
- *   node build/bench/run.js --ab baseline,wundr,wundr-dc [--rounds N] [--duration S]
+ *   node build/bench/run.js --ab baseline,wundr,wundr-instr [--rounds N] [--duration S]
  *   node build/bench/run.js --render build/bench/last-run.json   # re-render only
  *
  * --quick: short rounds for CI (about 3 minutes); numbers are indicative, and the

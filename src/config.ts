@@ -70,6 +70,13 @@ export interface WundrOtelConfig {
     samplerArg: number;
     /** Spans started by the helpers and never ended are ended after this long. */
     spanTtlMs: number;
+    /**
+     * Who makes the SERVER span of each incoming HTTP request: the package
+     * from Node's http diagnostics_channel events (default, cheaper), or
+     * @opentelemetry/instrumentation-http's patch of Server.prototype.emit
+     * (WUNDR_OTEL_HTTP_SERVER_SPANS=instrumentation, the escape hatch).
+     */
+    httpServerSpans: 'diagnostics_channel' | 'instrumentation';
     batch: BatchConfig;
   };
   metrics: {
@@ -177,6 +184,7 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'TRACING_ENABLED',
   'TRACING_SAMPLE_RATE',
   'TRACING_SPAN_TTL_MS',
+  'WUNDR_OTEL_HTTP_SERVER_SPANS',
   'HEALTH_CHECK_ENABLED',
   'HEALTH_CHECK_TIMEOUT',
   'ALERTING_ENABLED',
@@ -550,6 +558,7 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
     sampler = samplerArg >= 1 ? 'parentbased_always_on' : 'parentbased_traceidratio';
   }
   const spanTtlMs = r.number('TRACING_SPAN_TTL_MS', 300000, { min: 1000, max: 86_400_000, integer: true });
+  const httpServerSpans = r.oneOf('WUNDR_OTEL_HTTP_SERVER_SPANS', ['diagnostics_channel', 'instrumentation'] as const, 'diagnostics_channel');
   const bsp = batch(r, 'OTEL_BSP', { scheduledDelayMillis: 5000, exportTimeoutMillis: 30000, maxQueueSize: 2048, maxExportBatchSize: 512 });
 
   // Metrics
@@ -627,7 +636,7 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
     propagators,
     shutdownTimeoutMs,
     logging: { format, level, exporters: logsExporters, redactKeys, maxStringLength, batch: blrp },
-    tracing: { enabled: tracingEnabled, exporters: tracesExporters, sampler, samplerArg, spanTtlMs, batch: bsp },
+    tracing: { enabled: tracingEnabled, exporters: tracesExporters, sampler, samplerArg, spanTtlMs, httpServerSpans, batch: bsp },
     metrics: {
       enabled: metricsEnabled,
       exporters: metricsExporters,

@@ -11,7 +11,6 @@ import {
 } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api';
 import { logs as legacyLogs } from '@opentelemetry/api-logs';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   CompositePropagator,
   diagLogLevelFromString,
@@ -37,6 +36,8 @@ import { BoundedExporter } from './export/BoundedExporter.ts';
 import { createExportErrorHandler } from './export/exportErrorHandler.ts';
 import { TelemetryDrops } from './export/TelemetryDrops.ts';
 import { RedactingSpanProcessor } from './tracing/RedactingSpanProcessor.ts';
+import { WundrContextManager } from './tracing/WundrContextManager.ts';
+import { startHttpServerSpans } from './instrument/httpServerSpans.ts';
 import type { Feature, RunningSdk, SdkBuilder } from './feature.ts';
 import { defaultFeatures } from './features.ts';
 import { buildPropagators } from './tracing/feature.ts';
@@ -267,7 +268,9 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
     }
   }
 
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const contextManager = new WundrContextManager().enable();
+  // The HTTP server spans enter their context in this manager's ALS: only when it is the global one.
+  const ownContext = context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(buildPropagator(config, options.propagators ?? []));
 
   // With no span recorded anywhere, the API's no-op tracer is left in place:
@@ -360,13 +363,32 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
     }
   }
 
+  let stopServerSpans: (() => void) | undefined;
   if (options.httpInstrumentation !== false) {
+    let serverSpans = config.tracing.httpServerSpans === 'diagnostics_channel';
+    if (serverSpans && !(ownContext && contextManager.canEnter)) {
+      diag.warn(
+        `@wundr/otel: ${ownContext ? 'the context manager does not expose its AsyncLocalStorage' : 'another context manager is registered'}; incoming HTTP requests are traced by instrumentation-http`,
+      );
+      serverSpans = false;
+    }
+    if (serverSpans) {
+      try {
+        // Incoming requests from Node's diagnostics_channel events (cheaper than the emit patch; see the module).
+        stopServerSpans = startHttpServerSpans({ tracerProvider, meterProvider, contextManager, skipServer: () => endpoint?.httpServer });
+      } catch (err) {
+        diag.error(`@wundr/otel: HTTP server spans could not be started: ${(err as Error).message}`);
+        serverSpans = false;
+      }
+    }
     try {
       const { HttpInstrumentation } = load('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
       const { registerInstrumentations } = load('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
       registerInstrumentations({
         instrumentations: [
           new HttpInstrumentation({
+            // Outgoing requests (spans and propagation) always; incoming ones only with the escape hatch.
+            disableIncomingRequestInstrumentation: serverSpans,
             // The endpoint traces its own requests; the instrumentation would add a duplicate.
             ignoreIncomingRequestHook: (req) => endpoint !== undefined && req.socket?.localPort === endpoint.port,
           }),
@@ -416,6 +438,8 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
       stopping ??= boundedShutdown(timeoutMs, async () => {
         // Features first: they may still emit (last log lines, span TTL sweep).
         await Promise.allSettled(features.map((f) => f.shutdown?.()));
+        // Requests still in flight end their spans on 'close'.
+        stopServerSpans?.();
         await Promise.allSettled([
           sdkTracerProvider?.shutdown(),
           loggerProvider.shutdown(),

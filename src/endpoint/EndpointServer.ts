@@ -55,6 +55,11 @@ export class EndpointServer {
     this.routes.set(key, route);
   }
 
+  /** The listening server (the HTTP server spans skip its requests: the endpoint traces itself). */
+  get httpServer(): http.Server | undefined {
+    return this.server;
+  }
+
   /** The port actually bound (differs from the option when it was 0). */
   get port(): number | undefined {
     return this.boundPort;

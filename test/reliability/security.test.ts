@@ -162,9 +162,10 @@ test('redaction at depth: log metadata and span attributes (and span events) fol
   await app.child.exited();
 });
 
-test('no request header or body values are recorded by default (HTTP semantic conventions only)', async () => {
+for (const mode of ['diagnostics_channel', 'instrumentation'] as const) test(`no request header or body values are recorded by default (HTTP semantic conventions only; server spans: ${mode})`, async () => {
   const r = await rx();
-  const app = await startApp({ OTEL_EXPORTER_OTLP_ENDPOINT: r.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_LOGS_EXPORTER: 'none', OTEL_SERVICE_NAME: 'headers-check' });
+  const service = `headers-check-${mode}`;
+  const app = await startApp({ OTEL_EXPORTER_OTLP_ENDPOINT: r.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_LOGS_EXPORTER: 'none', OTEL_SERVICE_NAME: service, WUNDR_OTEL_HTTP_SERVER_SPANS: mode });
   await new Promise<void>((resolve, reject) => {
     const req = http.request(
       {
@@ -184,11 +185,12 @@ test('no request header or body values are recorded by default (HTTP semantic co
     req.end('canary-body-8888');
   });
   const isServer = (s: { resource: Record<string, unknown>; kind: number; scope: { name: string } }) =>
-    s.resource['service.name'] === 'headers-check' && s.kind === 2 && s.scope.name === '@opentelemetry/instrumentation-http';
+    s.resource['service.name'] === service && s.kind === 2 && s.scope.name === (mode === 'instrumentation' ? '@opentelemetry/instrumentation-http' : '@wundr/otel/http');
   await r.waitFor(() => r.spans().some(isServer), 10000, 'the server span');
   const server = r.spans().find(isServer)!;
-  const text = JSON.stringify(r.spans().filter((s) => s.resource['service.name'] === 'headers-check'));
-  assert.equal(server.attributes['url.query'], 'q=visible-query&token=REDACTED&API_KEY=REDACTED', 'listed query parameters are redacted');
+  const text = JSON.stringify(r.spans().filter((s) => s.resource['service.name'] === service));
+  if (mode === 'instrumentation') assert.equal(server.attributes['url.query'], 'q=visible-query&token=REDACTED&API_KEY=REDACTED', 'listed query parameters are redacted');
+  else assert.equal(server.attributes['url.query'], undefined, 'the query string is not recorded at all');
   for (const c of ['canary-http', 'canary-cookie', 'canary-custom', 'canary-body', 'canary-query']) assert.ok(!text.includes(c), `${c} recorded: ${text.slice(0, 600)}`);
   assert.ok(!Object.keys(server.attributes).some((k) => k.startsWith('http.request.header.')), Object.keys(server.attributes).join(', '));
   assert.equal(server.attributes['http.request.method'], 'POST');
