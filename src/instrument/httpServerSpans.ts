@@ -26,6 +26,7 @@ import * as dc from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import {
+  diag,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -179,11 +180,25 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
   // closing), and of responses still in flight after the undo.
   function onClose(this: Res): void {
     const state = this[STATE];
-    if (state) end(this, state, !this.writableFinished);
+    if (!state) return;
+    try {
+      end(this, state, !this.writableFinished);
+    } catch (err) {
+      diag.error(`@wundr/otel: HTTP server span not ended: ${(err as Error)?.message ?? String(err)}`);
+    }
   }
 
+  // diagnostics_channel re-throws a subscriber's error as an uncaught
+  // exception: the telemetry must never crash the host.
   const onStart = (message: unknown): void => {
-    const { request, response, socket, server } = message as StartMessage;
+    try {
+      start(message as StartMessage);
+    } catch (err) {
+      diag.error(`@wundr/otel: HTTP server span not started: ${(err as Error)?.message ?? String(err)}`);
+    }
+  };
+
+  const start = ({ request, response, socket, server }: StartMessage): void => {
     if (skipServer !== undefined && server === skipServer()) return;
     const headers = request.headers;
     const method = request.method ?? 'GET';
@@ -230,7 +245,12 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
   const onFinish = (message: unknown): void => {
     const response = (message as { response: Res }).response;
     const state = response[STATE];
-    if (state) end(response, state, false);
+    if (!state) return;
+    try {
+      end(response, state, false);
+    } catch (err) {
+      diag.error(`@wundr/otel: HTTP server span not ended: ${(err as Error)?.message ?? String(err)}`);
+    }
   };
 
   dc.subscribe('http.server.request.start', onStart);

@@ -13,6 +13,7 @@ import { context, ROOT_CONTEXT, createContextKey } from '@opentelemetry/api';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlpReceiver.ts';
 import { FIXTURES, freePort, request, runChild, eventually, type Child } from '../support/child.ts';
 import { WundrContextManager } from '../../src/tracing/WundrContextManager.ts';
+import { startHttpServerSpans } from '../../src/instrument/httpServerSpans.ts';
 
 let receiver: OtlpReceiver;
 const children: Child[] = [];
@@ -260,4 +261,37 @@ test('WundrContextManager reaches the ALS of @opentelemetry/context-async-hooks 
   assert.equal(m.active(), ROOT_CONTEXT);
   m.disable();
   assert.ok(context);
+});
+
+test('in process: a failing tracer never reaches the host (no uncaught exception), and the undo unsubscribes', async () => {
+  const calls: string[] = [];
+  const throwing = {
+    getTracer: () => ({
+      startSpan: () => {
+        calls.push('startSpan');
+        throw new Error('tracer broke');
+      },
+    }),
+  };
+  const undo = startHttpServerSpans({ tracerProvider: throwing as never, contextManager: new WundrContextManager() });
+  const uncaught: unknown[] = [];
+  const onUncaught = (e: unknown) => uncaught.push(e);
+  process.on('uncaughtException', onUncaught);
+  const server = http.createServer((_req, res) => res.end('fine'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    const port = (server.address() as { port: number }).port;
+    assert.equal((await request(port, '/')).body, 'fine');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(uncaught, []);
+    assert.deepEqual(calls, ['startSpan']);
+    undo();
+    undo();
+    assert.equal((await request(port, '/')).body, 'fine');
+    assert.deepEqual(calls, ['startSpan'], 'unsubscribed: no span started');
+  } finally {
+    undo();
+    process.off('uncaughtException', onUncaught);
+    server.close();
+  }
 });
