@@ -181,7 +181,7 @@ function machine(): Machine {
   };
 }
 
-/** Runs one of the other engineers' hot-path benchmarks as its own process; its stdout goes in the report. */
+/** Runs one of the per-area hot-path benchmarks (bench/metrics, logging, tracing) as its own process; its stdout goes in the report. */
 function runHotPath(name: string, quick: boolean): Promise<HotPath> {
   const file = `build/bench/${name}.js`;
   const shown = quick ? `${file} 5` : file;
