@@ -5,24 +5,14 @@
  * Scaled-down windows (the issue's "after a minute" is a few seconds here):
  * the properties do not depend on the length.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from '../support/child.ts';
-import { startFaultyCollector, type CollectorMode, type FaultyCollector } from './support/faultyCollector.ts';
+import { fileCollectors, type CollectorMode } from './support/faultyCollector.ts';
 import { runLoad, percentile, type LoadResult } from './support/load.ts';
 import { drops, killAll, startApp } from './support/app.ts';
 
-const collectors: FaultyCollector[] = [];
-after(async () => {
-  killAll();
-  for (const c of collectors) await c.close();
-});
-
-async function collector(mode: CollectorMode): Promise<FaultyCollector> {
-  const c = await startFaultyCollector(mode);
-  collectors.push(c);
-  return c;
-}
+const collector = fileCollectors(killAll);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -4,27 +4,17 @@
  * crash path (uncaught exception, unhandled rejection, a host that handles
  * them itself), and an unwritable stdout.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import * as path from 'node:path';
 import { NODE, ROOT, cleanEnv, eventually, freePort, request } from '../support/child.ts';
-import { startFaultyCollector, type CollectorMode, type FaultyCollector } from './support/faultyCollector.ts';
+import { fileCollectors, type CollectorMode } from './support/faultyCollector.ts';
 import { runLoad } from './support/load.ts';
 import { killAll, startApp, RELIABILITY_FIXTURES, type App } from './support/app.ts';
 
-const collectors: FaultyCollector[] = [];
-after(async () => {
-  killAll();
-  for (const c of collectors) await c.close();
-});
-
-async function collector(mode: CollectorMode): Promise<FaultyCollector> {
-  const c = await startFaultyCollector(mode);
-  collectors.push(c);
-  return c;
-}
+const collector = fileCollectors(killAll);
 
 /** Sends SIGTERM and resolves with how long the process took to end after it. */
 async function terminate(app: App): Promise<{ ms: number; code: number | null; signal: NodeJS.Signals | null }> {

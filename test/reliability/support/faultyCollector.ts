@@ -10,6 +10,7 @@
  * retries are spaced.
  */
 import * as http from 'node:http';
+import { after } from 'node:test';
 import * as net from 'node:net';
 import { startOtlpReceiver, type OtlpReceiver } from '../../support/otlpReceiver.ts';
 import { freePort } from '../../support/child.ts';
@@ -108,5 +109,23 @@ export async function startFaultyCollector(initial: CollectorMode): Promise<Faul
       await stop();
       await receiver.close();
     },
+  };
+}
+
+/**
+ * Fake collectors for one test file: returns a starter, and closes every
+ * collector it started (after `beforeClose`, e.g. killing the apps) when the
+ * file's tests end.
+ */
+export function fileCollectors(beforeClose: () => void = () => {}): (mode: CollectorMode) => Promise<FaultyCollector> {
+  const started: FaultyCollector[] = [];
+  after(async () => {
+    beforeClose();
+    for (const c of started) await c.close();
+  });
+  return async (mode) => {
+    const c = await startFaultyCollector(mode);
+    started.push(c);
+    return c;
   };
 }
