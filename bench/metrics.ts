@@ -7,10 +7,11 @@
  *     (bare OTel has no bound instruments: add() with a pre-built attribute object);
  *  3. histogram observe with labels: ours vs bare OTel record vs prom-client observe;
  *  4. GET /metrics work at 10,000 series (10 families x 1,000 series of counters and
- *     gauges): what our /metrics route does (catalogue producer -> the OTel
- *     PrometheusExporter's collect + serialize), bare OTel sync instruments through that exporter, the same
- *     families reported through OTel observable instruments, and prom-client
- *     registry.metrics(); body sizes.
+ *     gauges): what our /metrics route does (the families' cells flushed into their
+ *     OTel instruments -> the PrometheusExporter's collect -> the exporter's serializer
+ *     with cached label text), the same with the stock serializer, bare OTel sync
+ *     instruments through the stock exporter, the same families reported through OTel
+ *     observable instruments, and prom-client registry.metrics(); body sizes.
  *
  * Run: node_modules/.bin/node build/bench/metrics.js [rounds]
  */
@@ -20,10 +21,10 @@ import { metrics as otelApi, type Attributes } from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { Counter as PCounter, Gauge as PGauge, Histogram as PHistogram, Registry } from 'prom-client';
-import { CatalogueProducer } from '../src/metrics/CatalogueProducer.ts';
 import { getMetricDef } from '../src/metrics/catalogue.ts';
-import { catalogueViews } from '../src/metrics/feature.ts';
-import { CounterFamily, GaugeFamily } from '../src/metrics/instruments.ts';
+import { METER_NAME, catalogueViews } from '../src/metrics/feature.ts';
+import { CounterFamily, GaugeFamily, MeterBinding } from '../src/metrics/instruments.ts';
+import { createPrometheusSerializer } from '../src/metrics/prometheusSerializer.ts';
 import { getFamily, resetWundrMetrics, toolMetrics, wundrFamilies } from '../src/metrics/wundrMetrics.ts';
 
 // A collection before each timed sample, so that no contender pays for another's garbage.
@@ -74,8 +75,9 @@ function show(title: string, res: Record<string, number>, unit: string, base: st
 
 async function main(): Promise<void> {
   // --- hot paths: our SDK-bound families, a bare OTel meter, prom-client ---
-  const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, metricProducers: [new CatalogueProducer(() => wundrFamilies().values())] });
+  const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
   const mp = new MeterProvider({ readers: [exporter], views: catalogueViews() });
+  const binding = new MeterBinding(mp.getMeter(METER_NAME), () => wundrFamilies().values());
   const bareMp = new MeterProvider({ readers: [new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true })] });
   const bare = bareMp.getMeter('bare');
   const bareCounter = bare.createCounter('bare_tool_execution');
@@ -109,6 +111,7 @@ async function main(): Promise<void> {
     'prom-client observe(labels, v)': () => nsPerOp((i) => ph.observe({ tool_name: TOOLS[i & 15], status: STATUS[i % 3] }, (i % 97) * 0.37)),
   });
   show('3. histogram observe, 2 labels', histRes, 'ns/op', 'prom-client observe(labels, v)', { of: 'ours typed API observe(labels, v)', max: 900, label: '<= 900 ns' });
+  binding.close();
   await mp.shutdown();
   await bareMp.shutdown();
 
@@ -127,8 +130,10 @@ async function main(): Promise<void> {
     { name: 'wundr_channel_messages_sent_total', a: ['channel', 100], b: ['message_type', 10] },
   ];
   const sReg = new Registry();
-  const sExporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, metricProducers: [new CatalogueProducer(() => wundrFamilies().values())] });
+  const sExporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
   const sMp = new MeterProvider({ readers: [sExporter], views: catalogueViews() });
+  const sBinding = new MeterBinding(sMp.getMeter(METER_NAME), () => wundrFamilies().values());
+  const cached = createPrometheusSerializer({ withoutScopeInfo: true });
   const bExporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
   const bMp = new MeterProvider({ readers: [bExporter], views: [{ instrumentName: '*', aggregationCardinalityLimit: 5000 }] });
   const bMeter = bMp.getMeter('bare');
@@ -185,18 +190,19 @@ async function main(): Promise<void> {
     tick++;
     for (const c of changers) c(tick);
   };
-  const scrape = (name: string, e: PrometheusExporter) => async () => {
+  const scrape = (name: string, e: PrometheusExporter, serializer: Ser = ser(e)) => async () => {
     change();
     gc();
     const t0 = performance.now();
     const { resourceMetrics } = await e.collect();
-    const text = ser(e).serialize(resourceMetrics);
+    const text = serializer.serialize(resourceMetrics);
     const ms = performance.now() - t0;
     bodies[name] = text.length;
     return ms;
   };
   const scrapeRes = await interleave({
-    'ours: /metrics (producer + exporter)': scrape('ours: /metrics (producer + exporter)', sExporter),
+    'ours: /metrics': scrape('ours: /metrics', sExporter, cached as Ser),
+    'ours, stock serializer': scrape('ours, stock serializer', sExporter),
     'bare OTel sync instruments': scrape('bare OTel sync instruments', bExporter),
     'OTel observable instruments': scrape('OTel observable instruments', oExporter),
     'prom-client registry.metrics()': async () => {
@@ -210,12 +216,13 @@ async function main(): Promise<void> {
     },
   });
   show(`4. GET /metrics work at ${series} series, 10% of them changed before each scrape`, scrapeRes, 'ms', 'prom-client registry.metrics()', {
-    of: 'ours: /metrics (producer + exporter)',
+    of: 'ours: /metrics',
     max: scrapeRes['prom-client registry.metrics()'] / 2,
     label: '<= half of prom-client',
   });
   console.log('  body bytes:');
   for (const [n, v] of Object.entries(bodies)) console.log(`    ${n.padEnd(32)} ${String(v).padStart(9)}   x${(v / bodies['prom-client registry.metrics()']).toFixed(4)}`);
+  sBinding.close();
   await sMp.shutdown();
   await bMp.shutdown();
   await oMp.shutdown();

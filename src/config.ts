@@ -26,6 +26,8 @@ export type SamplerName =
   | 'parentbased_traceidratio';
 export type PropagatorName = 'tracecontext' | 'baggage' | 'xtraceid';
 
+export type MetricsTemporality = 'cumulative' | 'delta' | 'lowmemory';
+
 export interface OtlpSignalConfig {
   /** Full URL of the signal's export path (…/v1/traces etc.). */
   url: string;
@@ -89,6 +91,8 @@ export interface WundrOtelConfig {
     collectDefault: boolean;
     exportIntervalMs: number;
     exportTimeoutMs: number;
+    /** OTLP push: which instruments report deltas (the OTLP exporters' selectors of the same names). */
+    temporality: MetricsTemporality;
   };
   health: {
     enabled: boolean;
@@ -173,6 +177,7 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE',
   'OTEL_METRIC_EXPORT_INTERVAL',
   'OTEL_METRIC_EXPORT_TIMEOUT',
+  'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
   'LOG_FORMAT',
   'LOG_LEVEL',
   'LOG_REDACT_KEYS',
@@ -589,6 +594,7 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
     disagree(r, 'OTEL_EXPORTER_PROMETHEUS_HOST', 'METRICS_HOST', host);
   }
   const collectDefault = r.bool('METRICS_COLLECT_DEFAULT', true);
+  const temporality = r.oneOf<MetricsTemporality>('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', ['cumulative', 'delta', 'lowmemory'], 'cumulative');
   const exportIntervalMs = r.number('OTEL_METRIC_EXPORT_INTERVAL', 60000, { min: 100, max: 86_400_000, integer: true });
   let exportTimeoutMs = r.number('OTEL_METRIC_EXPORT_TIMEOUT', 30000, { min: 1, max: 600000, integer: true });
   if (exportTimeoutMs > exportIntervalMs && r.raw('OTEL_METRIC_EXPORT_TIMEOUT') === undefined) {
@@ -645,6 +651,7 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
       collectDefault,
       exportIntervalMs,
       exportTimeoutMs,
+      temporality,
     },
     health: { enabled: healthEnabled, timeoutMs: healthTimeout },
     alerting: { enabled: alertingEnabled, evaluationIntervalSeconds, webhookUrls },

@@ -30,7 +30,9 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { MeterProvider, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import type { WundrOtelConfig, OtlpSignalConfig } from './config.ts';
+import type { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { createPrometheusSerializer } from './metrics/prometheusSerializer.ts';
+import type { WundrOtelConfig, OtlpSignalConfig, MetricsTemporality } from './config.ts';
 import { EndpointServer } from './endpoint/EndpointServer.ts';
 import { BoundedExporter } from './export/BoundedExporter.ts';
 import { createExportErrorHandler } from './export/exportErrorHandler.ts';
@@ -117,13 +119,16 @@ function logExporter(c: OtlpSignalConfig): LogRecordExporter {
   }
 }
 
-function metricExporter(c: OtlpSignalConfig): PushMetricExporter {
-  const opts = httpOpts(c);
+/** The OTLP exporters' AggregationTemporalityPreference values (exporter-metrics-otlp-http). */
+const TEMPORALITY_PREFERENCE = { delta: 0, cumulative: 1, lowmemory: 2 } as const;
+
+function metricExporter(c: OtlpSignalConfig, temporality: MetricsTemporality): PushMetricExporter {
+  const opts = { ...httpOpts(c), temporalityPreference: TEMPORALITY_PREFERENCE[temporality] };
   switch (c.protocol) {
     case 'http/json':
       return new (load('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporter)(opts);
     case 'grpc':
-      return new (load('@opentelemetry/exporter-metrics-otlp-grpc').OTLPMetricExporter)(grpcOpts(c));
+      return new (load('@opentelemetry/exporter-metrics-otlp-grpc').OTLPMetricExporter)({ ...grpcOpts(c), temporalityPreference: TEMPORALITY_PREFERENCE[temporality] });
     default:
       return new (load('@opentelemetry/exporter-metrics-otlp-proto').OTLPMetricExporter)(opts);
   }
@@ -296,23 +301,19 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
   legacyLogs.setGlobalLoggerProvider(loggerProvider as never);
 
   let meterProvider: MeterProvider | undefined;
-  let prometheus: { getMetricsRequestHandler(req: unknown, res: unknown): void } | undefined;
+  let prometheus: { reader: MetricReader; serializer: PrometheusSerializer } | undefined;
   if (config.metrics.enabled) {
     const sm = load('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
     const readers: MetricReader[] = [];
     for (const name of config.metrics.exporters) {
       if (name === 'prometheus') {
         const { PrometheusExporter } = load('@opentelemetry/exporter-prometheus') as typeof import('@opentelemetry/exporter-prometheus');
-        const exporter = new PrometheusExporter({
-          preventServerStart: true,
-          // Seed §3.1 lists each metric's labels exactly: no otel_scope_* labels.
-          withoutScopeInfo: true,
-          metricProducers: builder.metricProducers,
-        });
-        prometheus = exporter;
+        // Seed §3.1 lists each metric's labels exactly: no otel_scope_* labels.
+        const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, metricProducers: builder.metricProducers });
+        prometheus = { reader: exporter, serializer: createPrometheusSerializer({ withoutScopeInfo: true }) };
         readers.push(exporter);
       } else {
-        const exporter = countingMetricExporter(name === 'otlp' ? metricExporter(config.otlp.metrics) : new sm.ConsoleMetricExporter(), drops);
+        const exporter = countingMetricExporter(name === 'otlp' ? metricExporter(config.otlp.metrics, config.metrics.temporality) : new sm.ConsoleMetricExporter(), drops);
         readers.push(
           new sm.PeriodicExportingMetricReader({
             exporter,
@@ -339,17 +340,28 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
       adminToken: config.endpoint.adminToken,
     });
     if (prometheus) {
-      const p = prometheus;
+      const { reader, serializer } = prometheus;
       endpoint.addRoute({
         method: 'GET',
         path: '/metrics',
-        handler: (req, res) => {
-          // The exporter declares plain `text/plain`; scrapers and the old
-          // endpoint's consumers expect the text format's version.
-          const setHeader = res.setHeader.bind(res);
-          res.setHeader = ((name: string, value: number | string | readonly string[]) =>
-            setHeader(name, name.toLowerCase() === 'content-type' ? PROMETHEUS_CONTENT_TYPE : value)) as typeof res.setHeader;
-          p.getMetricsRequestHandler(req, res);
+        // The exporter's collection and serializer (see prometheusSerializer.ts), answered here: with
+        // the text format's version in the content type, and a 500 when the collection fails, so that
+        // Prometheus marks the target down instead of storing an empty scrape.
+        handler: (_req, res) => {
+          reader.collect().then(
+            ({ resourceMetrics, errors }) => {
+              if (errors.length > 0) diag.error('@wundr/otel: /metrics: collection errors', ...errors);
+              const body = serializer.serialize(resourceMetrics);
+              res.statusCode = 200;
+              res.setHeader('content-type', PROMETHEUS_CONTENT_TYPE);
+              res.end(body);
+            },
+          ).catch((err: unknown) => {
+            if (res.headersSent) return void res.destroy();
+            res.statusCode = 500;
+            res.setHeader('content-type', 'text/plain; charset=utf-8');
+            res.end(`# failed to export metrics: ${(err as Error)?.message ?? String(err)}\n`);
+          });
           return 'handled';
         },
       });
@@ -447,7 +459,16 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
           endpoint?.stop(),
         ]);
       }).then((finished) => {
-        if (active === sdk) active = undefined;
+        if (active === sdk) {
+          active = undefined;
+          // A later startSdk() in this process registers its own providers (the API refuses a second registration).
+          if (ownContext) context.disable();
+          propagation.disable();
+          if (sdkTracerProvider) trace.disable();
+          logs.disable();
+          legacyLogs.disable();
+          if (meterProvider) metrics.disable();
+        }
         return finished;
       });
       return stopping;

@@ -2,30 +2,38 @@ import { diag } from '@opentelemetry/api';
 import type { ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { Feature, RunningSdk } from '../feature.ts';
 import { CATALOGUE } from './catalogue.ts';
-import { CatalogueProducer, METER_NAME } from './CatalogueProducer.ts';
-import { runtime } from './instruments.ts';
+import { MeterBinding, runtime } from './instruments.ts';
 import { EXPLICIT_BUCKET_HISTOGRAM } from './otelConstants.ts';
 import { PromClientBridge } from './PromClientBridge.ts';
 import { SystemMetrics } from './SystemMetrics.ts';
 import { resetWundrMetrics, wundrFamilies } from './wundrMetrics.ts';
-import { PACKAGE_VERSION } from '../version.ts';
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.ts';
+
+export const METER_NAME = PACKAGE_NAME;
 
 /**
- * The view for the one SDK histogram of the package (event-loop lag, a
- * system metric): the catalogue's buckets (the SDK default 0..10000 is
- * wrong for seconds). The typed-API histograms are cells with their own
- * buckets (see instruments.ts) and need no view.
+ * The package's views: the event-loop lag histogram (a system metric
+ * recorded by the SDK) gets the catalogue's buckets, as the SDK default
+ * 0..10000 is wrong for seconds (the typed-API histograms carry theirs as
+ * instrument advice); each typed-API instrument gets a cardinality limit
+ * above its family's series cap, so the SDK never folds a series the guard
+ * admitted (the SDK's default limit, 2,000, is the guard's cap).
  */
 export function catalogueViews(): ViewOptions[] {
-  return CATALOGUE.filter((d) => d.kind === 'histogram' && d.via === 'system').map((d) => ({
+  const views: ViewOptions[] = CATALOGUE.filter((d) => d.kind === 'histogram' && d.via === 'system').map((d) => ({
     instrumentName: d.otelName,
     meterName: METER_NAME,
     aggregation: { type: EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [...(d.buckets ?? [])] } },
   }));
+  for (const f of wundrFamilies().values()) {
+    views.push({ instrumentName: f.def.otelName, meterName: METER_NAME, aggregationCardinalityLimit: f.maxSeries + 2 });
+  }
+  return views;
 }
 
 let system: SystemMetrics | undefined;
 let running: RunningSdk | undefined;
+let binding: MeterBinding | undefined;
 /** An explicit start before the SDK runs is honoured when it starts (even with METRICS_COLLECT_DEFAULT=false). */
 let wanted = false;
 
@@ -61,18 +69,18 @@ export function stopSystemMetricsCollection(): void {
 }
 
 /**
- * The metrics part of the SDK: the catalogue producer and the prom-client
- * bridge go to every metric reader; on start the system metrics are created
- * on the SDK's meter (never the global one: an OTel meter taken before the
- * provider is set stays a no-op) when METRICS_COLLECT_DEFAULT is on. With
- * metrics disabled every recorder returns at once.
+ * The metrics part of the SDK: on start the wundr_ families get their
+ * instruments on the SDK's meter (never the global one: an OTel meter taken
+ * before the provider is set stays a no-op), and so do the system metrics
+ * when METRICS_COLLECT_DEFAULT is on; the prom-client bridge goes to every
+ * metric reader. With metrics disabled every recorder returns at once.
  */
 export function metricsFeature(): Feature {
   return {
     name: 'metrics',
     configure(builder) {
       if (!builder.config.metrics.enabled) return;
-      builder.metricProducers.push(new CatalogueProducer(() => wundrFamilies().values()), new PromClientBridge());
+      builder.metricProducers.push(new PromClientBridge());
       builder.views.push(...catalogueViews());
     },
     start(sdk) {
@@ -83,9 +91,14 @@ export function metricsFeature(): Feature {
       }
       runtime.enabled = true;
       running = sdk;
+      binding?.close();
+      binding = new MeterBinding(sdk.meterProvider.getMeter(METER_NAME, PACKAGE_VERSION), () => wundrFamilies().values());
       if (sdk.config.metrics.collectDefault || wanted) startSystem();
     },
     async shutdown() {
+      // Runs before the providers shut down: their last collection finds everything recorded until now.
+      binding?.close();
+      binding = undefined;
       system?.stop();
       system = undefined;
       running = undefined;

@@ -100,7 +100,7 @@ export type {
 } from './daemonMetrics.ts';
 export { MetricsCollector, createMetricsCollector } from './MetricsCollector.ts';
 export type { CollectorConfig, AggregatedStats, TimerFunction } from './MetricsCollector.ts';
-export { CatalogueProducer } from './CatalogueProducer.ts';
+export { MeterBinding } from './instruments.ts';
 export { PromClientBridge, BRIDGE_SCOPE } from './PromClientBridge.ts';
 export type { PromClientBridgeOptions } from './PromClientBridge.ts';
-export { metricsFeature, catalogueViews, startSystemMetricsCollection, stopSystemMetricsCollection } from './feature.ts';
+export { metricsFeature, catalogueViews, METER_NAME, startSystemMetricsCollection, stopSystemMetricsCollection } from './feature.ts';

@@ -186,7 +186,7 @@ export const systemMetrics: SystemResourceMetrics = Object.freeze({
 
 families.set(overflowMetric().def.name, overflowMetric());
 
-/** Every family recorded through cells (counters, gauges, histograms), by Prometheus name. */
+/** Every family of the typed API (counters, gauges, histograms), by Prometheus name. */
 export function wundrFamilies(): ReadonlyMap<string, Family> {
   return families;
 }

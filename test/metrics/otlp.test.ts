@@ -1,7 +1,9 @@
 /**
- * With OTEL_METRICS_EXPORTER=prometheus,otlp the same catalogue cells,
+ * With OTEL_METRICS_EXPORTER=prometheus,otlp the same catalogue metrics,
  * histograms, system metrics and bridged orchestrator_ metrics reach a real
- * OTLP/HTTP receiver (protobuf) through the periodic reader.
+ * OTLP/HTTP receiver (protobuf) through the periodic reader; with
+ * OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta the catalogue
+ * metrics arrive as deltas while /metrics stays cumulative.
  */
 import { test, after } from 'node:test';
 import { freePort } from '../support/child.ts';
@@ -52,4 +54,40 @@ test('catalogue, system and bridged metrics are shipped over OTLP', async () => 
   assert.equal(hist.kind, 'histogram');
   assert.deepEqual(hist.dataPoints[0].explicitBounds, [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60]);
   assert.equal(hist.unit, 's');
+  assert.equal(spawned.temporality, 'cumulative');
+});
+
+test('delta temporality: OTLP gets what changed in each interval, Prometheus the totals', async () => {
+  await sdk?.shutdown();
+  receiver!.clear();
+  const port = await freePort();
+  const { config, warnings } = loadConfig({
+    METRICS_PORT: String(port),
+    METRICS_HOST: '127.0.0.1',
+    OTEL_METRICS_EXPORTER: 'prometheus,otlp',
+    OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'delta',
+    OTEL_METRIC_EXPORT_INTERVAL: '200',
+    OTEL_METRIC_EXPORT_TIMEOUT: '200',
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver!.url,
+    OTEL_TRACES_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+  });
+  assert.deepEqual(warnings, []);
+  sdk = startSdk(config, { httpInstrumentation: false });
+  const points = (name: string, orchestrator: string) =>
+    receiver!
+      .metrics()
+      .filter((m) => m.name === name)
+      .flatMap((m) => m.dataPoints.filter((p) => p.attributes.orchestrator_id === orchestrator).map((p) => ({ temporality: m.temporality, value: p.value })));
+  for (let i = 0; i < 3; i++) recordAgentSpawned('delta-1', 'claude-code');
+  await receiver!.waitFor(() => points('wundr_agent_spawned', 'delta-1').length > 0, 10_000, 'first delta');
+  receiver!.clear();
+  recordAgentSpawned('delta-1', 'claude-code');
+  recordAgentSpawned('delta-1', 'claude-code');
+  await receiver!.waitFor(() => points('wundr_agent_spawned', 'delta-1').length > 0, 10_000, 'second delta');
+  // Each export carries the interval's increments only, never the running total.
+  const second = points('wundr_agent_spawned', 'delta-1');
+  assert.deepEqual(second, [{ temporality: 'delta', value: 2 }]);
+  const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  assert.match(body, /^wundr_agent_spawned_total\{orchestrator_id="delta-1",session_type="claude-code"\} 5$/m);
 });

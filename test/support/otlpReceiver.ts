@@ -44,6 +44,8 @@ export interface ReceivedMetric {
   description: string;
   unit: string;
   kind: 'gauge' | 'sum' | 'histogram' | 'other';
+  /** Sums and histograms. */
+  temporality?: 'delta' | 'cumulative';
   dataPoints: { attributes: Record<string, AttrValue>; value?: number; count?: number; sum?: number; bucketCounts?: number[]; explicitBounds?: number[] }[];
   resource: Record<string, AttrValue>;
   scope: { name: string; version: string };
@@ -70,6 +72,13 @@ export interface OtlpReceiver {
   failWith(status: number | undefined, headers?: Record<string, string>): void;
   clear(): void;
   close(): Promise<void>;
+}
+
+/** OTLP AggregationTemporality: 1 DELTA, 2 CUMULATIVE (a number in JSON and protobuf, a name from some encoders). */
+function temporalityOf(v: unknown): 'delta' | 'cumulative' | undefined {
+  if (v === 1 || v === 'AGGREGATION_TEMPORALITY_DELTA') return 'delta';
+  if (v === 2 || v === 'AGGREGATION_TEMPORALITY_CUMULATIVE') return 'cumulative';
+  return undefined;
 }
 
 function hex(v: unknown): string {
@@ -170,11 +179,12 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
           for (const m of sm.metrics ?? []) {
             const base = { name: m.name, description: m.description ?? '', unit: m.unit ?? '', resource, scope: scopeOf(sm.scope) };
             if (m.gauge) metrics.push({ ...base, kind: 'gauge', dataPoints: numberPoints(m.gauge.dataPoints) });
-            else if (m.sum) metrics.push({ ...base, kind: 'sum', dataPoints: numberPoints(m.sum.dataPoints) });
+            else if (m.sum) metrics.push({ ...base, kind: 'sum', temporality: temporalityOf(m.sum.aggregationTemporality), dataPoints: numberPoints(m.sum.dataPoints) });
             else if (m.histogram)
               metrics.push({
                 ...base,
                 kind: 'histogram',
+                temporality: temporalityOf(m.histogram.aggregationTemporality),
                 dataPoints: (m.histogram.dataPoints ?? []).map((p: any) => ({
                   attributes: attrs(p.attributes),
                   count: Number(p.count ?? 0),
