@@ -48,4 +48,6 @@ export interface Feature {
   start?(sdk: RunningSdk): void;
   forceFlush?(): Promise<void>;
   shutdown?(): Promise<void>;
+  /** After the providers have shut down (their last collection and export are done). */
+  stopped?(): void;
 }

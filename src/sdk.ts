@@ -29,9 +29,11 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
-import type { MeterProvider, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { InstrumentType, MeterProvider, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { CUMULATIVE, GAUGE_INSTRUMENT } from './metrics/otelConstants.ts';
 import type { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { createPrometheusSerializer } from './metrics/prometheusSerializer.ts';
+import { drainIdleReaders } from './metrics/idleReaders.ts';
 import type { WundrOtelConfig, OtlpSignalConfig, MetricsTemporality } from './config.ts';
 import { EndpointServer } from './endpoint/EndpointServer.ts';
 import { BoundedExporter } from './export/BoundedExporter.ts';
@@ -194,6 +196,10 @@ function buildPropagator(config: WundrOtelConfig, extra: TextMapPropagator[]): T
 const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 let active: WundrSdk | undefined;
+/** `active` is shutting down. */
+let activeStopping = false;
+/** Releases the API globals a stopped SDK registered (run by the next startSdk()). */
+const stoppedGlobals: (() => void)[] = [];
 
 /** The SDK started by `startSdk` (or the preload), if any. */
 export function getSdk(): WundrSdk | undefined {
@@ -215,9 +221,12 @@ export function getSdk(): WundrSdk | undefined {
  */
 export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): WundrSdk {
   if (active) {
-    diag.warn('@wundr/otel: the SDK is already started; returning the running one');
+    diag.warn(`@wundr/otel: the SDK is already started${activeStopping ? ' and still shutting down (await its shutdown() first)' : ''}; returning it`);
     return active;
   }
+  // A stopped SDK of ours keeps its globals (a host serving on after shutdown keeps propagation);
+  // they are released now, the ones it registered and no others, so that this one can register.
+  for (const release of stoppedGlobals.splice(0)) release();
   diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(config.diagLogLevel), suppressOverrideMessage: true });
   // One warning per kind of export error, then a periodic summary (the stock
   // handler prints a stack per failed batch for as long as a collector is down).
@@ -276,7 +285,9 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
   const contextManager = new WundrContextManager().enable();
   // The HTTP server spans enter their context in this manager's ALS: only when it is the global one.
   const ownContext = context.setGlobalContextManager(contextManager);
-  propagation.setGlobalPropagator(buildPropagator(config, options.propagators ?? []));
+  const owned: (() => void)[] = [];
+  if (ownContext) owned.push(() => context.disable());
+  if (propagation.setGlobalPropagator(buildPropagator(config, options.propagators ?? []))) owned.push(() => propagation.disable());
 
   // With no span recorded anywhere, the API's no-op tracer is left in place:
   // it passes the incoming span context (ids and sampled flag) through
@@ -290,17 +301,18 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
       sampler: builder.sampler,
       spanProcessors: builder.spanProcessors,
     });
-    trace.setGlobalTracerProvider(sdkTracerProvider);
+    if (trace.setGlobalTracerProvider(sdkTracerProvider)) owned.push(() => trace.disable());
     tracerProvider = sdkTracerProvider;
   }
 
   const loggerProvider = new LoggerProvider({ resource, processors: builder.logRecordProcessors });
-  logs.setGlobalLoggerProvider(loggerProvider);
+  if (logs.setGlobalLoggerProvider(loggerProvider)) owned.push(() => logs.disable());
   // Bridges and instrumentations that still emit through the older
-  // @opentelemetry/api-logs global reach the same provider.
-  legacyLogs.setGlobalLoggerProvider(loggerProvider as never);
+  // @opentelemetry/api-logs global reach the same provider (it answers with the provider it keeps).
+  if (legacyLogs.setGlobalLoggerProvider(loggerProvider as never) === (loggerProvider as never)) owned.push(() => legacyLogs.disable());
 
   let meterProvider: MeterProvider | undefined;
+  let stopDrain: (() => void) | undefined;
   let prometheus: { reader: MetricReader; serializer: PrometheusSerializer } | undefined;
   if (config.metrics.enabled) {
     const sm = load('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
@@ -326,7 +338,9 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
     }
     readers.push(...builder.metricReaders);
     meterProvider = new sm.MeterProvider({ resource, readers, views: builder.views });
-    metrics.setGlobalMeterProvider(meterProvider);
+    const pull = readers.filter((r) => !(r instanceof sm.PeriodicExportingMetricReader));
+    if (readers.length > 1 && pull.length > 0) stopDrain = drainIdleReaders(pull);
+    if (metrics.setGlobalMeterProvider(meterProvider)) owned.push(() => metrics.disable());
     drops.register(meterProvider);
   }
 
@@ -458,19 +472,23 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
           meterProvider?.shutdown(),
           endpoint?.stop(),
         ]);
+        stopDrain?.();
+        for (const f of features) {
+          try {
+            f.stopped?.();
+          } catch (err) {
+            diag.debug(`@wundr/otel: ${f.name}: ${(err as Error).message}`);
+          }
+        }
       }).then((finished) => {
         if (active === sdk) {
           active = undefined;
-          // A later startSdk() in this process registers its own providers (the API refuses a second registration).
-          if (ownContext) context.disable();
-          propagation.disable();
-          if (sdkTracerProvider) trace.disable();
-          logs.disable();
-          legacyLogs.disable();
-          if (meterProvider) metrics.disable();
+          activeStopping = false;
+          stoppedGlobals.push(...owned);
         }
         return finished;
       });
+      if (active === sdk) activeStopping = true;
       return stopping;
     },
   };
@@ -494,7 +512,12 @@ function countingMetricExporter(inner: PushMetricExporter, drops: TelemetryDrops
     },
     forceFlush: () => inner.forceFlush(),
     shutdown: () => inner.shutdown(),
-    ...(inner.selectAggregationTemporality ? { selectAggregationTemporality: inner.selectAggregationTemporality.bind(inner) } : {}),
+    // A synchronous gauge under a delta preference would only be exported in the intervals it
+    // changed in; a gauge has no temporality in OTLP, so it stays cumulative: every export
+    // carries every gauge's last value (as the exporters' lowmemory preference does).
+    ...(inner.selectAggregationTemporality
+      ? { selectAggregationTemporality: (t: InstrumentType) => (t === GAUGE_INSTRUMENT ? CUMULATIVE : inner.selectAggregationTemporality!(t)) }
+      : {}),
     ...(inner.selectAggregation ? { selectAggregation: inner.selectAggregation.bind(inner) } : {}),
   };
 }

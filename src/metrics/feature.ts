@@ -96,12 +96,14 @@ export function metricsFeature(): Feature {
       if (sdk.config.metrics.collectDefault || wanted) startSystem();
     },
     async shutdown() {
-      // Runs before the providers shut down: their last collection finds everything recorded until now.
-      binding?.close();
-      binding = undefined;
       system?.stop();
       system = undefined;
       running = undefined;
+    },
+    // Not at shutdown(): the providers' last collection (the final OTLP export) runs the flush.
+    stopped() {
+      binding?.close();
+      binding = undefined;
     },
   };
 }

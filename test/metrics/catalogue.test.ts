@@ -185,6 +185,7 @@ test('the sdk-metrics enum constants match the package', () => {
   assert.equal(C.GAUGE, sm.DataPointType.GAUGE);
   assert.equal(C.HISTOGRAM, sm.DataPointType.HISTOGRAM);
   assert.equal(C.EXPLICIT_BUCKET_HISTOGRAM, sm.AggregationType.EXPLICIT_BUCKET_HISTOGRAM);
+  assert.equal(C.GAUGE_INSTRUMENT, sm.InstrumentType.GAUGE);
 });
 
 test('docs/METRICS.md holds exactly the generated table', () => {

@@ -17,6 +17,7 @@ import {
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
 import { FLUSH_INSTRUMENT, MeterBinding, PENDING_OBSERVATIONS } from '../../src/metrics/instruments.ts';
+import { drainIdleReaders } from '../../src/metrics/idleReaders.ts';
 import { METER_NAME, catalogueViews } from '../../src/metrics/feature.ts';
 import * as wm from '../../src/metrics/wundrMetrics.ts';
 
@@ -78,7 +79,7 @@ test("a user's views apply to the wundr_ metrics: rename, attribute filter, drop
   assert.equal(find(ms, 'wundr_ws_messages_received'), undefined);
 });
 
-test('each reader gets its own temporality: delta counters and gauges report the interval, cumulative the totals', async () => {
+test('each reader gets its own temporality: a raw delta reader gets the interval (gauges only when they changed; the OTLP exporter keeps gauges cumulative), a cumulative one the totals', async () => {
   const cumulative = new TestReader();
   const delta = new TestReader({ aggregationTemporalitySelector: () => AggregationTemporality.DELTA });
   sdk([cumulative, delta]);
@@ -150,4 +151,48 @@ test('negative and non-numeric histogram observations are refused by the cell as
   assert.equal(wm.toolMetrics.executionDuration.get(l).count, 1);
   const p = find(await collect(reader), 'wundr_tool_execution_duration_seconds')!.dataPoints[0].value as { count: number; sum: number };
   assert.deepEqual([p.count, p.sum], [1, 0.5]);
+});
+
+test('reset() against a running SDK: OTel keeps the series; what is recorded afterwards adds to it', async () => {
+  const reader = new TestReader();
+  sdk([reader]);
+  const l = { queue_name: 'q' };
+  wm.queueMetrics.enqueued.inc(l, 3);
+  assert.equal(value(await collect(reader), 'wundr_queue_enqueued', l), 3);
+  wm.queueMetrics.enqueued.reset();
+  wm.queueMetrics.enqueued.inc(l);
+  assert.equal(wm.queueMetrics.enqueued.get(l), 1);
+  assert.equal(value(await collect(reader), 'wundr_queue_enqueued', l), 4);
+});
+
+test('a pull reader nobody reads is read by the drain; one read recently is left alone', async () => {
+  let reads = { busy: 0, idle: 0 };
+  class CountingReader extends TestReader {
+    constructor(private readonly who: 'busy' | 'idle') {
+      super();
+    }
+    override collect(options?: Parameters<MetricReader['collect']>[0]) {
+      reads[this.who]++;
+      return super.collect(options);
+    }
+  }
+  const busy = new CountingReader('busy');
+  const idle = new CountingReader('idle');
+  sdk([busy, idle]);
+  const stop = drainIdleReaders([busy, idle], 100);
+  try {
+    reads = { busy: 0, idle: 0 };
+    const until = Date.now() + 450;
+    while (Date.now() < until) {
+      wm.toolMetrics.executionTotal.inc({ tool_name: 'x', status: 'success' });
+      await busy.collect();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const ownReads = reads.busy;
+    assert.ok(reads.idle >= 2, `the idle reader was read ${reads.idle} times`);
+    // Every read of the busy reader was ours: the drain never needed it.
+    assert.ok(ownReads >= 10 && ownReads === reads.busy);
+  } finally {
+    stop();
+  }
 });

@@ -11,7 +11,9 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config.ts';
 import { startSdk, type WundrSdk } from '../../src/sdk.ts';
 import { recordTokensUsed } from '../../src/metrics/daemonMetrics.ts';
-import { recordAgentSpawned, recordToolExecution } from '../../src/metrics/wundrMetrics.ts';
+import { memoryMetrics, recordAgentSpawned, recordToolExecution } from '../../src/metrics/wundrMetrics.ts';
+
+const setMemoryBytes = () => memoryMetrics.bytes.set({ tier: 'delta-tier' }, 7);
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlpReceiver.ts';
 
 let sdk: WundrSdk | undefined;
@@ -74,6 +76,7 @@ test('delta temporality: OTLP gets what changed in each interval, Prometheus the
   });
   assert.deepEqual(warnings, []);
   sdk = startSdk(config, { httpInstrumentation: false });
+  setMemoryBytes();
   const points = (name: string, orchestrator: string) =>
     receiver!
       .metrics()
@@ -88,6 +91,9 @@ test('delta temporality: OTLP gets what changed in each interval, Prometheus the
   // Each export carries the interval's increments only, never the running total.
   const second = points('wundr_agent_spawned', 'delta-1');
   assert.deepEqual(second, [{ temporality: 'delta', value: 2 }]);
+  // A gauge set once, before the first export, is still in a later one: gauges stay cumulative.
+  const gauge = receiver!.metrics().find((m) => m.name === 'wundr_memory_bytes');
+  assert.equal(gauge?.dataPoints.find((p) => p.attributes.tier === 'delta-tier')?.value, 7);
   const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   assert.match(body, /^wundr_agent_spawned_total\{orchestrator_id="delta-1",session_type="claude-code"\} 5$/m);
 });
