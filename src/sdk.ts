@@ -93,6 +93,38 @@ function unrefAgentFactory(protocol: string): import('node:http').Agent {
   return agent;
 }
 
+/** The transport inside an OTLP/HTTP exporter that waits between attempts (otlp-exporter-base RetryingTransport). */
+interface RetryingTransport {
+  _transport: { send(data: Uint8Array, timeoutMillis: number): Promise<unknown> };
+  retry(data: Uint8Array, timeoutMillis: number, inMillis: number): Promise<unknown>;
+}
+
+/**
+ * Makes an OTLP/HTTP exporter wait between retries on an unref()ed timer.
+ * Its backoff timer is the one handle of an export that the socket agent
+ * above cannot reach: with the collector refusing connections, a finished
+ * program was held 15 s by the retries of its last batches before its final
+ * flush could even start. The retries themselves are unchanged (same
+ * schedule, same deadline). Returns false (and the exporter is used as it
+ * is) when the exporter is not built the way otlp-exporter-base 0.301 builds
+ * it; test/reliability checks that it is.
+ */
+export function unrefRetryTimers(exporter: unknown): boolean {
+  const retrying = (exporter as { _delegate?: { _transport?: Partial<RetryingTransport> } })?._delegate?._transport;
+  if (typeof retrying?.retry !== 'function' || typeof retrying._transport?.send !== 'function') return false;
+  const inner = retrying._transport;
+  retrying.retry = (data, timeoutMillis, inMillis) =>
+    new Promise((resolve, reject) => {
+      setTimeout(() => inner.send(data, timeoutMillis).then(resolve, reject), inMillis).unref();
+    });
+  return true;
+}
+
+function httpExporter<T>(exporter: T): T {
+  if (!unrefRetryTimers(exporter)) diag.debug('@wundr/otel: the OTLP exporter has no retrying transport to adjust; its retry timers keep the process alive');
+  return exporter;
+}
+
 function httpOpts(c: OtlpSignalConfig) {
   return { url: c.url, headers: c.headers, timeoutMillis: c.timeoutMs, httpAgentOptions: unrefAgentFactory };
 }
@@ -101,11 +133,11 @@ function traceExporter(c: OtlpSignalConfig): SpanExporter {
   const opts = httpOpts(c);
   switch (c.protocol) {
     case 'http/json':
-      return new (load('@opentelemetry/exporter-trace-otlp-http').OTLPTraceExporter)(opts);
+      return httpExporter(new (load('@opentelemetry/exporter-trace-otlp-http').OTLPTraceExporter)(opts));
     case 'grpc':
       return new (load('@opentelemetry/exporter-trace-otlp-grpc').OTLPTraceExporter)(grpcOpts(c));
     default:
-      return new (load('@opentelemetry/exporter-trace-otlp-proto').OTLPTraceExporter)(opts);
+      return httpExporter(new (load('@opentelemetry/exporter-trace-otlp-proto').OTLPTraceExporter)(opts));
   }
 }
 
@@ -113,11 +145,11 @@ function logExporter(c: OtlpSignalConfig): LogRecordExporter {
   const opts = httpOpts(c);
   switch (c.protocol) {
     case 'http/json':
-      return new (load('@opentelemetry/exporter-logs-otlp-http').OTLPLogExporter)(opts);
+      return httpExporter(new (load('@opentelemetry/exporter-logs-otlp-http').OTLPLogExporter)(opts));
     case 'grpc':
       return new (load('@opentelemetry/exporter-logs-otlp-grpc').OTLPLogExporter)(grpcOpts(c));
     default:
-      return new (load('@opentelemetry/exporter-logs-otlp-proto').OTLPLogExporter)(opts);
+      return httpExporter(new (load('@opentelemetry/exporter-logs-otlp-proto').OTLPLogExporter)(opts));
   }
 }
 
@@ -128,11 +160,11 @@ function metricExporter(c: OtlpSignalConfig, temporality: MetricsTemporality): P
   const opts = { ...httpOpts(c), temporalityPreference: TEMPORALITY_PREFERENCE[temporality] };
   switch (c.protocol) {
     case 'http/json':
-      return new (load('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporter)(opts);
+      return httpExporter(new (load('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporter)(opts));
     case 'grpc':
       return new (load('@opentelemetry/exporter-metrics-otlp-grpc').OTLPMetricExporter)({ ...grpcOpts(c), temporalityPreference: TEMPORALITY_PREFERENCE[temporality] });
     default:
-      return new (load('@opentelemetry/exporter-metrics-otlp-proto').OTLPMetricExporter)(opts);
+      return httpExporter(new (load('@opentelemetry/exporter-metrics-otlp-proto').OTLPMetricExporter)(opts));
   }
 }
 

@@ -13,6 +13,7 @@ import { NODE, ROOT, cleanEnv, eventually, freePort, request } from '../support/
 import { fileCollectors, type CollectorMode } from './support/faultyCollector.ts';
 import { runLoad } from './support/load.ts';
 import { killAll, startApp, RELIABILITY_FIXTURES, type App } from './support/app.ts';
+import { unrefRetryTimers } from '../../src/sdk.ts';
 
 const collector = fileCollectors(killAll);
 
@@ -195,6 +196,41 @@ test('stdout on a full disk (/dev/full, ENOSPC): the app keeps serving, spans ke
   } finally {
     proc.kill('SIGKILL');
   }
+});
+
+test('every OTLP/HTTP exporter (traces, logs, metrics; protobuf and JSON) is built with the retrying transport whose timer is unref()ed', () => {
+  const ids = [
+    ['@opentelemetry/exporter-trace-otlp-proto', 'OTLPTraceExporter'],
+    ['@opentelemetry/exporter-trace-otlp-http', 'OTLPTraceExporter'],
+    ['@opentelemetry/exporter-logs-otlp-proto', 'OTLPLogExporter'],
+    ['@opentelemetry/exporter-logs-otlp-http', 'OTLPLogExporter'],
+    ['@opentelemetry/exporter-metrics-otlp-proto', 'OTLPMetricExporter'],
+    ['@opentelemetry/exporter-metrics-otlp-http', 'OTLPMetricExporter'],
+  ] as const;
+  for (const [id, name] of ids) {
+    const Exporter = (require(id) as Record<string, new (o: object) => { shutdown(): Promise<void> }>)[name];
+    const exporter = new Exporter({ url: 'http://127.0.0.1:9/v1/x' });
+    assert.equal(unrefRetryTimers(exporter), true, id);
+    void exporter.shutdown();
+  }
+  assert.equal(unrefRetryTimers({}), false);
+});
+
+test('a finished program with a refusing collector ends within the bound: the retry backoff does not hold it', async () => {
+  const col = await collector({ kind: 'down' });
+  const app = await startApp({ OTEL_EXPORTER_OTLP_ENDPOINT: col.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100' });
+  await request(app.port, '/spans?n=10&tag=finishing');
+  // The first attempts are refused at once; the exporters now wait 1-5 s before each retry.
+  await new Promise((r) => setTimeout(r, 1500));
+  const t = Date.now();
+  await request(app.port, '/exit?code=5');
+  const { code } = await app.child.exited(30000);
+  const ms = Date.now() - t;
+  console.log(`finished program, refusing collector: ended ${ms} ms after its last request`);
+  assert.equal(code, 5, 'the exit code the app set');
+  // At most the 5 s shutdown bound after the program's end. Without unref()ed retry timers: about 15 s
+  // (each batch retried until the OTLP timeout, 10 s, before the program was seen to end).
+  assert.ok(ms <= 5000 + 2500, `ended ${ms} ms after its last request`);
 });
 
 test('a finished program with a hanging collector ends within the bound, with its own exit code (an export in flight does not hold it)', async () => {
