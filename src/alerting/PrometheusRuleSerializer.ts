@@ -36,6 +36,7 @@ export function ruleQuery(rule: AlertRule): string {
   const e = rule.expr ?? { kind: 'value' as const };
   switch (e.kind) {
     case 'value': {
+      if (e.divisorMetric !== undefined) return agg(e.aggregate ?? 'max', e.by, `${rule.metric} / ${e.divisorMetric}`);
       const q = agg(e.aggregate ?? 'max', e.by, rule.metric);
       return e.divisor !== undefined ? `${q} / ${num(e.divisor)}` : q;
     }

@@ -1,13 +1,11 @@
-import { getHeapStatistics } from 'node:v8';
 import { defineAlertRule } from './defineAlertRule.ts';
 import type { AlertAction, AlertRule } from './types.ts';
 
 export interface DefaultRuleOptions {
   /**
-   * The heap size the Memory Pressure rule measures against (80 % of it).
-   * Default: this process's V8 heap limit (`--max-old-space-size` aware).
-   * The exported PromQL carries the number, so export with the limit the
-   * daemon runs with.
+   * A fixed heap size for the Memory Pressure rule to measure against (80 %
+   * of it). Default: each daemon's own V8 heap limit, which it reports as
+   * `wundr_process_memory_heap_limit_bytes` (`--max-old-space-size` aware).
    */
   heapLimitBytes?: number;
   /** Actions of every default rule. Default: log, event and the firing-alerts gauge. */
@@ -37,7 +35,6 @@ const FIVE_MIN = 300;
  * | ToolFailureRate | rate(wundr_tool_errors_total[5m]) × 60 > 5 per minute |
  */
 export function defaultAlertRules(options: DefaultRuleOptions = {}): AlertRule[] {
-  const heapLimit = options.heapLimitBytes ?? getHeapStatistics().heap_size_limit;
   const actions = (options.actions ?? DEFAULT_ACTIONS).map((a) => ({ type: a.type, config: { ...a.config } }));
   const rules: AlertRule[] = [
     {
@@ -72,12 +69,17 @@ export function defaultAlertRules(options: DefaultRuleOptions = {}): AlertRule[]
       name: 'MemoryPressure',
       description: 'Heap usage exceeds 80% of the heap limit',
       metric: 'wundr_process_memory_heap_bytes',
-      expr: { kind: 'value', aggregate: 'max', divisor: heapLimit },
+      expr:
+        options.heapLimitBytes === undefined
+          ? { kind: 'value', aggregate: 'max', divisorMetric: 'wundr_process_memory_heap_limit_bytes' }
+          : { kind: 'value', aggregate: 'max', divisor: options.heapLimitBytes },
       condition: 'gt',
       threshold: 0.8,
       duration: 120,
       severity: 'critical',
-      annotations: { summary: `Heap above 80% of ${Math.round(heapLimit / 1048576)} MiB` },
+      annotations: {
+        summary: options.heapLimitBytes === undefined ? 'Heap above 80% of its limit' : `Heap above 80% of ${Math.round(options.heapLimitBytes / 1048576)} MiB`,
+      },
       actions,
     },
     {

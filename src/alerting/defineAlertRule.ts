@@ -60,6 +60,10 @@ export function defineAlertRule(rule: AlertRule, opts: DefineOptions = {}): Aler
       checkMetric(rule, rule.metric, 'any', opts);
       if (expr.aggregate !== undefined && !['max', 'min', 'sum', 'avg'].includes(expr.aggregate)) fail(rule, `aggregate must be max|min|sum|avg`);
       if (expr.divisor !== undefined && !(typeof expr.divisor === 'number' && expr.divisor > 0 && Number.isFinite(expr.divisor))) fail(rule, 'divisor must be a positive number');
+      if (expr.divisorMetric !== undefined) {
+        if (expr.divisor !== undefined) fail(rule, 'give divisor or divisorMetric, not both');
+        checkMetric(rule, expr.divisorMetric, 'any', opts);
+      }
       break;
     case 'rate':
       checkMetric(rule, rule.metric, 'counter', opts);
@@ -109,5 +113,7 @@ export function defineAlertRule(rule: AlertRule, opts: DefineOptions = {}): Aler
 /** Every metric family a rule reads. */
 export function ruleMetrics(rule: AlertRule): string[] {
   const e = rule.expr;
-  return e?.kind === 'ratio' ? [rule.metric, e.denominator] : [rule.metric];
+  if (e?.kind === 'ratio') return [rule.metric, e.denominator];
+  if (e?.kind === 'value' && e.divisorMetric !== undefined) return [rule.metric, e.divisorMetric];
+  return [rule.metric];
 }

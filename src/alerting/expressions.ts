@@ -169,7 +169,15 @@ export function evaluateQuery(rule: AlertRule, history: readonly IndexedSnapshot
   const by = e.by ?? [];
   switch (e.kind) {
     case 'value': {
-      const cur = [...(now.series.get(rule.metric)?.values() ?? [])];
+      let cur = [...(now.series.get(rule.metric)?.values() ?? [])];
+      if (e.divisorMetric !== undefined) {
+        // PromQL `a / b`: series with the same labels are divided; a series without its match drops out.
+        const den = now.series.get(e.divisorMetric);
+        cur = cur.flatMap((s) => {
+          const d = den?.get(labelKey(s.labels));
+          return d !== undefined ? [{ labels: s.labels, value: s.value / d.value }] : [];
+        });
+      }
       const v = group(cur, by, e.aggregate ?? 'max');
       if (e.divisor !== undefined) for (const x of v.values()) x.value /= e.divisor;
       return v;

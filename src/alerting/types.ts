@@ -15,6 +15,12 @@ export interface ValueExpression {
   aggregate?: 'max' | 'min' | 'sum' | 'avg';
   /** The value is divided by this before comparing (e.g. a heap limit, so the threshold is a fraction). */
   divisor?: number;
+  /**
+   * The value is divided, series by series, by this gauge's series with the
+   * same labels, before aggregating (`max(heap / heap_limit)`): the divisor
+   * comes from each process instead of being fixed when the rule is written.
+   */
+  divisorMetric?: string;
   by?: string[];
 }
 

@@ -15,6 +15,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { diag, type BatchObservableResult, type Histogram, type Meter, type Observable } from '@opentelemetry/api';
 import { getMetricDef, type MetricDef } from './catalogue.ts';
 
@@ -78,7 +79,8 @@ export class SystemMetrics {
     const cpuUser = counter('wundr_process_cpu_user_seconds_total');
     const cpuSystem = counter('wundr_process_cpu_system_seconds_total');
     const uptime = gauge('wundr_process_uptime_seconds');
-    this.observables.push(heap, rss, external, cpuUser, cpuSystem, uptime);
+    const heapLimit = gauge('wundr_process_memory_heap_limit_bytes');
+    this.observables.push(heap, rss, external, cpuUser, cpuSystem, uptime, heapLimit);
     const linux = readOpenFds() !== undefined;
     const openFds = linux ? gauge('wundr_process_open_fds') : undefined;
     const maxFds = linux ? gauge('wundr_process_max_fds') : undefined;
@@ -103,6 +105,7 @@ export class SystemMetrics {
         r.observe(cpuUser, cpu.user / 1e6);
         r.observe(cpuSystem, cpu.system / 1e6);
         r.observe(uptime, process.uptime());
+        r.observe(heapLimit, getHeapStatistics().heap_size_limit);
         if (openFds && maxFds) {
           const o = readOpenFds();
           const m = readMaxFds();

@@ -227,6 +227,7 @@ export const CATALOGUE: readonly MetricDef[] = Object.freeze([
 
   // --- system (observable, read at collection; METRICS_COLLECT_DEFAULT) ---------------
   def({ name: 'wundr_process_memory_heap_bytes', kind: 'gauge', unit: 'By', help: 'Process heap memory usage in bytes', labels: [], area: 'system', field: 'memoryHeap', source: 'seed', via: 'system' }),
+  def({ name: 'wundr_process_memory_heap_limit_bytes', kind: 'gauge', unit: 'By', help: 'V8 heap size limit in bytes (follows --max-old-space-size)', labels: [], area: 'system', field: 'memoryHeapLimit', source: 'self', via: 'system', note: 'What the MemoryPressure rule divides the heap by, so the rule holds for every daemon whatever its heap size.' }),
   def({ name: 'wundr_process_memory_rss_bytes', kind: 'gauge', unit: 'By', help: 'Process RSS memory in bytes', labels: [], area: 'system', field: 'memoryRss', source: 'seed', via: 'system' }),
   def({ name: 'wundr_process_memory_external_bytes', kind: 'gauge', unit: 'By', help: 'Process external memory in bytes (C++ objects bound to JS)', labels: [], area: 'system', field: 'memoryExternal', source: 'seed', via: 'system' }),
   def({ name: 'wundr_process_cpu_user_seconds_total', kind: 'counter', unit: 's', help: 'Process user CPU time in seconds', labels: [], area: 'system', field: 'cpuUser', source: 'seed', via: 'system', legacyType: 'gauge', note: 'The seed says Counter; the old code used a Gauge. CPU time only grows, so it is an observable counter (TYPE counter).' }),

@@ -9,6 +9,7 @@
  * objects. They record from the first call; the SDK reports them once
  * started (preload or startSdk()).
  */
+import { getHeapStatistics } from 'node:v8';
 import { CATALOGUE, getMetricDef, type MetricArea, type MetricDef } from './catalogue.ts';
 import {
   CounterFamily,
@@ -114,6 +115,7 @@ export interface ObservedMetric {
 }
 export interface SystemResourceMetrics {
   memoryHeap: ObservedMetric;
+  memoryHeapLimit: ObservedMetric;
   memoryRss: ObservedMetric;
   memoryExternal: ObservedMetric;
   cpuUser: ObservedMetric;
@@ -174,6 +176,7 @@ function observed(name: string, read: () => number | undefined): ObservedMetric 
 
 export const systemMetrics: SystemResourceMetrics = Object.freeze({
   memoryHeap: observed('wundr_process_memory_heap_bytes', () => process.memoryUsage().heapUsed),
+  memoryHeapLimit: observed('wundr_process_memory_heap_limit_bytes', () => getHeapStatistics().heap_size_limit),
   memoryRss: observed('wundr_process_memory_rss_bytes', () => process.memoryUsage.rss()),
   memoryExternal: observed('wundr_process_memory_external_bytes', () => process.memoryUsage().external),
   cpuUser: observed('wundr_process_cpu_user_seconds_total', () => process.cpuUsage().user / 1e6),

@@ -19,8 +19,8 @@ export const CASES: Record<string, { induce(s: StaticMetricSource): void; recove
     },
   },
   MemoryPressure: {
-    induce: (s) => s.set('wundr_process_memory_heap_bytes', 0.9 * HEAP_LIMIT),
-    recover: (s) => s.set('wundr_process_memory_heap_bytes', 0.5 * HEAP_LIMIT),
+    induce: (s) => s.set('wundr_process_memory_heap_limit_bytes', HEAP_LIMIT).set('wundr_process_memory_heap_bytes', 0.9 * HEAP_LIMIT),
+    recover: (s) => s.set('wundr_process_memory_heap_limit_bytes', HEAP_LIMIT).set('wundr_process_memory_heap_bytes', 0.5 * HEAP_LIMIT),
   },
   WebSocketErrorRate: {
     induce: (s) => s.add('wundr_ws_errors_total', 20, { error_type: 'protocol' }),

@@ -13,7 +13,8 @@ test('the eight default rules of seed §7.2 ship, each with a test case here', (
   assert.deepEqual(names, Object.keys(CASES).sort());
 });
 
-for (const rule of defaultAlertRules({ heapLimitBytes: HEAP_LIMIT })) {
+// The default MemoryPressure divides by the reported limit; the fixed-limit variant is run too.
+for (const rule of [...defaultAlertRules(), defaultAlertRules({ heapLimitBytes: HEAP_LIMIT }).find((r) => r.name === 'MemoryPressure')!]) {
   test(`${rule.name}: inactive -> pending -> firing after ${rule.duration}s -> resolved (${rulePromQL(rule)})`, async () => {
     const c = CASES[rule.name]!;
     let now = Date.parse('2026-01-01T00:00:00Z');
@@ -101,4 +102,16 @@ test('below-threshold data does not alert (10% failure rate is not > 10%)', asyn
     await ev.evaluate();
   }
   assert.deepEqual(ev.getActiveAlerts(), []);
+});
+
+test('MemoryPressure divides each series by the limit with the same labels; a series without its limit drops out', async () => {
+  const rule = defaultAlertRules().find((r) => r.name === 'MemoryPressure')!;
+  const src = new StaticMetricSource();
+  // Two daemons behind one evaluator (as in Prometheus): one at 90% of a small heap, one at 10% of a large one.
+  src.set('wundr_process_memory_heap_bytes', 900, { instance: 'a' }).set('wundr_process_memory_heap_limit_bytes', 1000, { instance: 'a' });
+  src.set('wundr_process_memory_heap_bytes', 1000, { instance: 'b' }).set('wundr_process_memory_heap_limit_bytes', 10_000, { instance: 'b' });
+  src.set('wundr_process_memory_heap_bytes', 5000, { instance: 'c' }); // no limit reported: no ratio
+  const { evaluateQuery, indexSnapshot } = await import('../../src/alerting/expressions.ts');
+  const v = evaluateQuery(rule, [indexSnapshot(await src.collect())]);
+  assert.deepEqual([...v.values()].map((x) => x.value), [0.9]);
 });

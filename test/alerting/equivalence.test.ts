@@ -15,7 +15,7 @@ import { AlertEvaluator } from '../../src/alerting/AlertEvaluator.ts';
 import { defaultAlertRules } from '../../src/alerting/defaultRules.ts';
 import { StaticMetricSource } from '../../src/alerting/MetricSnapshot.ts';
 import { toPrometheusRuleYaml } from '../../src/alerting/PrometheusRuleSerializer.ts';
-import { CASES, HEAP_LIMIT } from './cases.ts';
+import { CASES } from './cases.ts';
 
 const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p));
 const STEP_S = 30;
@@ -33,7 +33,7 @@ test('each default rule fires at the same step, with the same labels and annotat
     t.skip('promtool is not installed (Debian package "prometheus"): only the in-process half could run');
     return;
   }
-  const rules = defaultAlertRules({ heapLimitBytes: HEAP_LIMIT });
+  const rules = defaultAlertRules();
   const dir = mkdtempSync(join(tmpdir(), 'wundr-equiv-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'wundr.rules.yml'), toPrometheusRuleYaml(rules));

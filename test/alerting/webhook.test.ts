@@ -211,6 +211,8 @@ test('definition-time misuse of rules throws precise messages', () => {
   assert.throws(() => ev.addRule({ ...base, metric: 'wundr_tool_errors_total', expr: { kind: 'quantile', quantile: 0.9, window: 60 } }), /needs a histogram/);
   assert.throws(() => ev.addRule({ ...base, metric: 'wundr_session_duration_seconds', expr: { kind: 'quantile', quantile: 1.5, window: 60 } }), /quantile must be from 0 to 1/);
   assert.throws(() => ev.addRule({ ...base, expr: { kind: 'value', by: ['nope'] } }), /has no label nope/);
+  assert.throws(() => ev.addRule({ ...base, expr: { kind: 'value', divisor: 2, divisorMetric: 'wundr_queue_depth' } }), /give divisor or divisorMetric, not both/);
+  assert.throws(() => ev.addRule({ ...base, expr: { kind: 'value', divisorMetric: 'wundr_no_such_gauge' } }), /wundr_no_such_gauge is not in the catalogue/);
   assert.throws(() => ev.addRule({ ...base, name: 'bad name' }), /name must match/);
   assert.throws(() => ev.addRule({ ...base, condition: 'ne' as never }), /condition must be one of/);
   assert.throws(() => ev.addRule({ ...base, duration: -1 }), /duration must be >= 0/);
