@@ -116,6 +116,59 @@ function hostAndPort(host: string, attributes: Attributes): void {
   }
 }
 
+/**
+ * `client.address` as semconv has it: the original client as the proxies
+ * say (RFC 7239 `Forwarded: for=`, else the first `X-Forwarded-For` entry),
+ * else the peer. The peer itself stays in `network.peer.address`.
+ */
+export function clientAddress(headers: IncomingMessage['headers'], peer: string | undefined): string | undefined {
+  const forwarded = headers.forwarded;
+  if (typeof forwarded === 'string') {
+    const f = forwardedFor(forwarded);
+    if (f !== undefined) return f;
+  }
+  const xff = headers['x-forwarded-for'];
+  if (typeof xff === 'string') {
+    const comma = xff.indexOf(',');
+    const first = (comma === -1 ? xff : xff.slice(0, comma)).trim();
+    if (first.length > 0) return first;
+  }
+  return peer;
+}
+
+/** The `for` of the first element of a Forwarded header, without quotes, brackets or port. */
+function forwardedFor(header: string): string | undefined {
+  let end = header.length;
+  let quoted = false;
+  for (let i = 0; i < header.length; i++) {
+    const c = header[i];
+    if (c === '"') quoted = !quoted;
+    else if (c === ',' && !quoted) {
+      end = i;
+      break;
+    }
+  }
+  for (const pair of header.slice(0, end).split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq === -1 || pair.slice(0, eq).trim().toLowerCase() !== 'for') continue;
+    let v = pair.slice(eq + 1).trim();
+    if (v.startsWith('"')) {
+      if (v.length < 2 || !v.endsWith('"')) return undefined;
+      v = v.slice(1, -1);
+    }
+    if (v.startsWith('[')) {
+      // "[2001:db8:cafe::17]:4711"
+      const close = v.indexOf(']');
+      return close > 1 ? v.slice(1, close) : undefined;
+    }
+    const colon = v.indexOf(':');
+    // "192.0.2.43:47011"; a bare IPv6 address is not valid here, but kept whole.
+    if (colon !== -1 && v.indexOf(':', colon + 1) === -1) v = v.slice(0, colon);
+    return v.length > 0 ? v : undefined;
+  }
+  return undefined;
+}
+
 /** Requests that announce a body (what Node's own empty-request check looks at). */
 function hasBody(headers: IncomingMessage['headers']): boolean {
   const cl = headers['content-length'];
@@ -219,13 +272,8 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
     const ua = headers['user-agent'];
     if (ua !== undefined) attributes['user_agent.original'] = ua;
     const peer = socket.remoteAddress;
-    const xff = headers['x-forwarded-for'];
-    if (typeof xff === 'string' && xff.length > 0) {
-      const comma = xff.indexOf(',');
-      attributes['client.address'] = (comma === -1 ? xff : xff.slice(0, comma)).trim();
-    } else if (peer !== undefined) {
-      attributes['client.address'] = peer;
-    }
+    const client = clientAddress(headers, peer);
+    if (client !== undefined) attributes['client.address'] = client;
     if (peer !== undefined) attributes['network.peer.address'] = peer;
     const peerPort = socket.remotePort;
     if (peerPort !== undefined) attributes['network.peer.port'] = peerPort;

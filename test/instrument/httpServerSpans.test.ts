@@ -13,7 +13,7 @@ import { context, ROOT_CONTEXT, createContextKey } from '@opentelemetry/api';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlpReceiver.ts';
 import { FIXTURES, freePort, request, runChild, eventually, type Child } from '../support/child.ts';
 import { WundrContextManager } from '../../src/tracing/WundrContextManager.ts';
-import { startHttpServerSpans } from '../../src/instrument/httpServerSpans.ts';
+import { clientAddress, startHttpServerSpans } from '../../src/instrument/httpServerSpans.ts';
 
 let receiver: OtlpReceiver;
 const children: Child[] = [];
@@ -294,4 +294,22 @@ test('in process: a failing tracer never reaches the host (no uncaught exception
     process.off('uncaughtException', onUncaught);
     server.close();
   }
+});
+
+test('client.address: Forwarded for= (RFC 7239), then the first X-Forwarded-For entry, then the peer', () => {
+  const cases: [Record<string, string>, string | undefined][] = [
+    [{}, '10.0.0.9'],
+    [{ 'x-forwarded-for': '203.0.113.7, 10.0.0.1' }, '203.0.113.7'],
+    [{ 'x-forwarded-for': ' , 10.0.0.1' }, '10.0.0.9'],
+    [{ forwarded: 'for=192.0.2.60;proto=http;by=203.0.113.43' }, '192.0.2.60'],
+    [{ forwarded: 'For="[2001:db8:cafe::17]:4711", for=192.0.2.1' }, '2001:db8:cafe::17'],
+    [{ forwarded: 'for=192.0.2.43:47011' }, '192.0.2.43'],
+    [{ forwarded: 'proto=https;for="_hidden"' }, '_hidden'],
+    [{ forwarded: 'by=203.0.113.43, for=192.0.2.1' }, '10.0.0.9'], // the first element has no for: the peer, not a later hop
+    [{ forwarded: 'proto=https', 'x-forwarded-for': '198.51.100.2' }, '198.51.100.2'],
+    [{ forwarded: 'for="[broken', 'x-forwarded-for': '198.51.100.3' }, '198.51.100.3'],
+    [{ forwarded: 'for=""' }, '10.0.0.9'],
+  ];
+  for (const [headers, want] of cases) assert.equal(clientAddress(headers, '10.0.0.9'), want, JSON.stringify(headers));
+  assert.equal(clientAddress({}, undefined), undefined);
 });
