@@ -1,5 +1,6 @@
 import { writeSync } from 'node:fs';
 import { inspect } from 'node:util';
+import { failActiveRequest } from './instrument/httpServerSpans.ts';
 import type { WundrSdk } from './sdk.ts';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -66,7 +67,16 @@ export function installShutdownHandlers(sdk: WundrSdk): () => void {
   };
 
   const onUncaught = (err: unknown, origin: string): void => {
-    if (process.listenerCount('uncaughtException') > 1) {
+    const ending = process.listenerCount('uncaughtException') <= 1;
+    // Emitted in the context the exception was thrown in: a request handler's, if one threw.
+    if (origin === 'uncaughtException') {
+      try {
+        failActiveRequest(err, ending);
+      } catch {
+        // Never in the way of the crash path.
+      }
+    }
+    if (!ending) {
       void sdk.forceFlush();
       return;
     }

@@ -37,11 +37,12 @@ import {
   type Context,
   type Histogram,
   type MeterProvider,
+  context,
   type Span,
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
+import { getRPCMetadata, RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import { PACKAGE_VERSION } from '../version.ts';
 
 export const HTTP_SCOPE = '@wundr/otel/http';
@@ -71,11 +72,18 @@ const STATE = Symbol('wundr.otel.httpServerSpan');
 interface State {
   span: Span;
   start: number;
-  rpc: RPCMetadata & { route?: string };
+  rpc: Rpc;
   method: string;
   scheme: string;
   version: string;
+  /** Ends the span and records the duration (`crash`: the exception that ended the process). */
+  end(crash?: unknown): void;
 }
+
+const RESPONSE = Symbol('wundr.otel.httpServerResponse');
+
+/** The RPC metadata of the request's context, which also leads back to its response. */
+type Rpc = RPCMetadata & { route?: string; [RESPONSE]?: Res };
 
 type Res = ServerResponse & { [STATE]?: State | undefined };
 
@@ -169,6 +177,34 @@ function forwardedFor(header: string): string | undefined {
   return undefined;
 }
 
+function errorType(err: unknown): string {
+  const name = (err as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  return typeof err === 'object' && err !== null && typeof name === 'string' && name !== '' ? name : '_OTHER';
+}
+
+function errorMessage(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  return m.length > 200 ? `${m.slice(0, 200)}…` : m;
+}
+
+/**
+ * An exception nobody caught was thrown while a request's handler ran (it is
+ * the active context when 'uncaughtException' is emitted): its SERVER span
+ * gets the exception and ERROR status, and, when the process is about to
+ * end, is ended, so the trace of the request that crashed the daemon is
+ * exported with the crash flush. Returns whether there was such a request.
+ */
+export function failActiveRequest(error: unknown, ending: boolean): boolean {
+  const rpc = getRPCMetadata(context.active()) as Rpc | undefined;
+  const res = rpc?.[RESPONSE];
+  const state = res?.[STATE];
+  if (state === undefined) return false;
+  state.span.recordException(error instanceof Error ? error : String(error));
+  state.span.setStatus({ code: SpanStatusCode.ERROR, message: `uncaught exception: ${errorMessage(error)}` });
+  if (ending) state.end(error);
+  return true;
+}
+
 /** Requests that announce a body (what Node's own empty-request check looks at). */
 function hasBody(headers: IncomingMessage['headers']): boolean {
   const cl = headers['content-length'];
@@ -193,7 +229,7 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
     });
   }
 
-  const end = (res: Res, state: State, aborted: boolean): void => {
+  const end = (res: Res, state: State, aborted: boolean, crash?: { error: unknown }): void => {
     res[STATE] = undefined;
     const { span } = state;
     const metric: Attributes = {
@@ -201,7 +237,13 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
       'url.scheme': state.scheme,
       'network.protocol.version': state.version,
     };
-    if (aborted) {
+    if (crash !== undefined) {
+      // The handler threw and nothing caught it: the process is ending, no response will be sent.
+      const type = errorType(crash.error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: `uncaught exception: ${errorMessage(crash.error)}` });
+      span.setAttribute('error.type', type);
+      metric['error.type'] = type;
+    } else if (aborted) {
       // No response was sent: no status code; the client went away first.
       span.setStatus({ code: SpanStatusCode.ERROR, message: 'the connection closed before the response finished' });
       span.setAttribute('error.type', 'aborted');
@@ -281,9 +323,10 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
     // ROOT_CONTEXT: never the active context (see the module comment).
     const parent = propagation.extract(ROOT_CONTEXT, headers);
     const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
-    const rpc: State['rpc'] = { type: RPCType.HTTP, span };
+    const rpc: Rpc = { type: RPCType.HTTP, span, [RESPONSE]: response };
     const ctx = setRPCMetadata(trace.setSpan(parent, span), rpc);
-    response[STATE] = { span, start: performance.now(), rpc, method: normalized, scheme, version };
+    const state: State = { span, start: performance.now(), rpc, method: normalized, scheme, version, end: (error) => end(response, state, false, { error }) };
+    response[STATE] = state;
     response.on('close', onClose);
     if (hasBody(headers)) cm.bind(ctx, request);
     // Node emits 'request' right after this message, synchronously: the handler runs in the span.

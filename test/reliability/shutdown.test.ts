@@ -128,6 +128,23 @@ test('crash path: an uncaught exception still flushes spans and logs, then the p
   assert.match(app.child.stdout(), /"message":"about to crash"/, 'and its stdout line written');
 });
 
+test('crash path: a handler that throws synchronously: its SERVER span arrives, ended with the exception', async () => {
+  const col = await collector({ kind: 'up' });
+  const app = await startApp({ OTEL_EXPORTER_OTLP_ENDPOINT: col.url, OTEL_BSP_SCHEDULE_DELAY: '600000', OTEL_BLRP_SCHEDULE_DELAY: '600000' });
+  await assert.rejects(request(app.port, '/throw'));
+  const { code } = await app.child.exited(15000);
+  assert.equal(code, 1);
+  assert.match(app.child.stderr(), /Error: handler bug/);
+  const spans = col.receiver.spans();
+  const server = spans.find((s) => s.kind === 2 && s.attributes['url.path'] === '/throw');
+  assert.ok(server, `the request's SERVER span was exported (got ${spans.map((s) => s.name).join(', ')})`);
+  assert.equal(server.status.code, 2);
+  assert.match(server.status.message, /uncaught exception: handler bug/);
+  assert.equal(server.attributes['error.type'], 'Error');
+  assert.equal(server.attributes['http.response.status_code'], undefined, 'no response was sent');
+  assert.ok(server.events.some((e) => e.name === 'exception' && e.attributes['exception.message'] === 'handler bug'));
+});
+
 test('crash path: an unhandled rejection is flushed the same way, exit code 1', async () => {
   const col = await collector({ kind: 'up' });
   const app = await startApp({ OTEL_EXPORTER_OTLP_ENDPOINT: col.url, OTEL_BSP_SCHEDULE_DELAY: '600000', OTEL_LOGS_EXPORTER: 'none' });
