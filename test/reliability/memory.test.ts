@@ -11,8 +11,8 @@
  * Scaled: the window is 15 s -> 30 s (15 s instead of the issue's 30 s) of
  * steady load: 2,000 requests/s over 8 connections. It starts at 15 s as in the issue. V8
  * grows its heap reservation once under this load (heap total 54 -> 86 MB,
- * RSS +16 MB: a step, not a slope); it used to come at 8-10 s, and comes at
- * about 16 s now that less is retained per request. The step is capacity V8
+ * RSS +16 MB: a step, not a slope); it came at 8-10 s, and at about 16 s
+ * after small changes in per-request allocation. The step is capacity V8
  * reserved, not data, so it is taken out of the RSS growth: what is bounded
  * is RSS growth beyond the heap reservation's growth, and the heap in use
  * after a full GC. The unbounded pipeline grows within this window
