@@ -156,22 +156,21 @@ async function main(): Promise<void> {
       for (let j = 0; j < s.b[1]; j++) {
         const labels = { [s.a[0]]: `${s.a[0]}-${i}`, [s.b[0]]: `${s.b[0]}-${j}` };
         const v = (i * 7 + j) % 1000;
-        if (fam instanceof CounterFamily) fam.inc(labels, v);
-        else (fam as GaugeFamily).set(labels, v);
-        if (p instanceof PCounter) p.inc(labels, v);
-        else p.set(labels, v);
-        if ('add' in b) b.add(v, labels);
-        else b.record(v, labels);
+        // The same recording into our family, prom-client and the bare OTel instrument.
+        const record = (x: number) => {
+          if (fam instanceof CounterFamily) fam.inc(labels, x);
+          else (fam as GaugeFamily).set(labels, x);
+          if (p instanceof PCounter) p.inc(labels, x);
+          else p.set(labels, x);
+          if ('add' in b) b.add(x, labels);
+          else b.record(x, labels);
+        };
+        record(v);
         const cellRef = { v, attrs: labels };
         cells.push(cellRef);
         if (series % 10 === 0) {
           changers.push((x) => {
-            if (fam instanceof CounterFamily) fam.inc(labels, x);
-            else (fam as GaugeFamily).set(labels, x);
-            if (p instanceof PCounter) p.inc(labels, x);
-            else p.set(labels, x);
-            if ('add' in b) b.add(x, labels);
-            else b.record(x, labels);
+            record(x);
             cellRef.v += x;
           });
         }

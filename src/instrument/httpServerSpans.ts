@@ -44,6 +44,7 @@ import {
 } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import { PACKAGE_VERSION } from '../version.ts';
+import { errorTypeOf, failSpan } from '../tracing/spans.ts';
 
 export const HTTP_SCOPE = '@wundr/otel/http';
 
@@ -182,11 +183,6 @@ function forwardedFor(header: string): string | undefined {
   return undefined;
 }
 
-function errorType(err: unknown): string {
-  const name = (err as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-  return typeof err === 'object' && err !== null && typeof name === 'string' && name !== '' ? name : '_OTHER';
-}
-
 function errorMessage(err: unknown): string {
   const m = err instanceof Error ? err.message : String(err);
   return m.length > 200 ? `${m.slice(0, 200)}…` : m;
@@ -203,7 +199,7 @@ export function failActiveRequest(error: unknown, ending: boolean): boolean {
   const span = getRPCMetadata(context.active())?.span;
   const state = span === undefined ? undefined : inFlight.get(span)?.[STATE];
   if (state === undefined) return false;
-  state.span.recordException(error instanceof Error ? error : String(error));
+  failSpan(state.span, error);
   state.span.setStatus({ code: SpanStatusCode.ERROR, message: `uncaught exception: ${errorMessage(error)}` });
   if (ending) state.end(error);
   return true;
@@ -244,7 +240,7 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
     };
     if (crash !== undefined) {
       // The handler threw and nothing caught it: the process is ending, no response will be sent.
-      const type = errorType(crash.error);
+      const type = errorTypeOf(crash.error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: `uncaught exception: ${errorMessage(crash.error)}` });
       span.setAttribute('error.type', type);
       metric['error.type'] = type;

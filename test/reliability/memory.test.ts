@@ -25,6 +25,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BatchSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import type { MeterProvider } from '@opentelemetry/api';
 import { BoundedExporter } from '../../src/export/BoundedExporter.ts';
 import { TelemetryDrops } from '../../src/export/TelemetryDrops.ts';
 import { startFaultyCollector, type FaultyCollector } from './support/faultyCollector.ts';
@@ -98,8 +99,12 @@ function failingExporter(ms: number) {
   };
 }
 
-async function drive(exporter: { export: any; shutdown: any }): Promise<number> {
-  const bsp = new BatchSpanProcessor({ exporter, scheduledDelayMillis: 20, maxExportBatchSize: 50, maxQueueSize: 200 });
+/** Ends 50 spans every 10 ms for 2.5 s through a batch processor over `exporter`; `eachTick` runs after each burst. */
+async function drive(
+  exporter: { export: any; shutdown: any },
+  opts: { selfObsMeterProvider?: MeterProvider; eachTick?: () => void } = {},
+): Promise<{ produced: number; tp: TracerProvider }> {
+  const bsp = new BatchSpanProcessor({ exporter, scheduledDelayMillis: 20, maxExportBatchSize: 50, maxQueueSize: 200, selfObsMeterProvider: opts.selfObsMeterProvider });
   const tp = new TracerProvider({ spanProcessors: [bsp] });
   const tracer = tp.getTracer('t');
   let produced = 0;
@@ -108,36 +113,23 @@ async function drive(exporter: { export: any; shutdown: any }): Promise<number> 
     for (let i = 0; i < 50; i++) tracer.startSpan('s').end();
     produced += 50;
     await new Promise((r) => setTimeout(r, 10));
+    opts.eachTick?.();
   }
-  void tp.shutdown().catch(() => undefined);
-  return produced;
+  return { produced, tp };
 }
 
 test('in process: with a failing exporter the SDK batch processor overlaps exports; through BoundedExporter there is one in flight and every span is counted', async () => {
   const raw = failingExporter(150);
-  await drive(raw);
+  void (await drive(raw)).tp.shutdown().catch(() => undefined);
   console.log(`plain BatchSpanProcessor: up to ${raw.stats.maxInFlight} exports in flight (${raw.stats.calls} calls)`);
 
   const inner = failingExporter(150);
   const dropsCounter = new TelemetryDrops();
   const bounded = new BoundedExporter(inner, { signal: 'traces', drops: dropsCounter, maxWaitingBatches: 2 });
-  const bsp = new BatchSpanProcessor({
-    exporter: bounded,
-    scheduledDelayMillis: 20,
-    maxExportBatchSize: 50,
-    maxQueueSize: 200,
+  const { produced, tp } = await drive(bounded, {
     selfObsMeterProvider: dropsCounter.processorMeterProvider('traces'),
+    eachTick: () => assert.ok(bounded.waitingBatches <= 3, 'two waiting and one at the door'),
   });
-  const tp = new TracerProvider({ spanProcessors: [bsp] });
-  const tracer = tp.getTracer('t');
-  let produced = 0;
-  const until = Date.now() + 2500;
-  while (Date.now() < until) {
-    for (let i = 0; i < 50; i++) tracer.startSpan('s').end();
-    produced += 50;
-    await new Promise((r) => setTimeout(r, 10));
-    assert.ok(bounded.waitingBatches <= 3, "two waiting and one at the door");
-  }
   // Let everything queued settle: each batch fails after 150 ms.
   await tp.forceFlush().catch(() => undefined);
   await new Promise((r) => setTimeout(r, 1200));
