@@ -24,7 +24,7 @@ import { Counter as PCounter, Gauge as PGauge, Histogram as PHistogram, Registry
 import { getMetricDef } from '../src/metrics/catalogue.ts';
 import { METER_NAME, catalogueViews } from '../src/metrics/feature.ts';
 import { CounterFamily, GaugeFamily, MeterBinding } from '../src/metrics/instruments.ts';
-import { createPrometheusSerializer } from '../src/metrics/prometheusSerializer.ts';
+import { createPrometheusSerializer } from '../src/sdk/prometheusSerializer.ts';
 import { getFamily, resetWundrMetrics, toolMetrics, wundrFamilies } from '../src/metrics/wundrMetrics.ts';
 
 // A collection before each timed sample, so that no contender pays for another's garbage.

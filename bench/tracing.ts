@@ -25,7 +25,8 @@ import {
   type ReadableSpan,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
-import { configureSpanHelpers, startChatSpan, startSpan } from '../src/tracing/spans.ts';
+import { configureSpanHelpers, startSpan } from '../src/tracing/spans.ts';
+import { startChatSpan } from '../src/tracing/agentSpans.ts';
 import { SpanTtlTracker } from '../src/tracing/SpanTtlTracker.ts';
 
 const ROUNDS = Number(process.argv[2] ?? 15);

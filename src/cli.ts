@@ -9,15 +9,9 @@ import { rulesCommand } from './cli/rules.ts';
 import { doctorCommand } from './cli/doctor.ts';
 import { metricsCommand } from './cli/metrics.ts';
 import { dashboardCommand } from './cli/dashboard.ts';
+import type { Command } from './cli/Command.ts';
 
-export interface Command {
-  name: string;
-  summary: string;
-  /** The command's own help (shown by `wundr-otel <command> --help` and after a usage error). */
-  usage?: string;
-  /** Returns the exit code; throws a UsageError for a bad command line (exit 2). */
-  run(args: string[]): Promise<number> | number;
-}
+export type { Command } from './cli/Command.ts';
 
 export const commands: Command[] = [rulesCommand, doctorCommand, metricsCommand, dashboardCommand];
 

@@ -6,8 +6,8 @@
  * runs on.
  */
 import { formatWarning, loadConfig } from './config.ts';
-import { installShutdownHandlers } from './shutdown.ts';
-import { startSdk, type WundrSdk } from './sdk.ts';
+import { installShutdownHandlers } from './sdk/shutdown.ts';
+import { startSdk, type WundrSdk } from './sdk/start.ts';
 import { entryIsEsm, readPackageJson } from './entry.ts';
 
 const HOOKED_MODULES = ['http', 'https', 'node:http', 'node:https'];

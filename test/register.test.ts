@@ -60,7 +60,7 @@ for (const [flag, app, protocol] of [
     );
     const span = receiver.spans().find((s) => s.traceId === TRACE_ID && s.resource['process.pid'] === child.proc.pid)!;
     assert.equal(span.parentSpanId, PARENT, 'the incoming traceparent is the parent');
-    // Made from Node's diagnostics_channel events (src/instrument/httpServerSpans.ts).
+    // Made from Node's diagnostics_channel events (src/sdk/httpServerSpans.ts).
     assert.equal(span.scope.name, '@wundr/otel/http');
     assert.equal(span.attributes['http.request.method'], 'GET');
     assert.equal(span.attributes['http.response.status_code'], 200);

@@ -11,7 +11,7 @@ import { propagation, ROOT_CONTEXT, trace, type TextMapPropagator } from '@opent
 import { freePort } from './support/child.ts';
 import { startOtlpReceiver, type OtlpReceiver } from './support/otlpReceiver.ts';
 import { loadConfig } from '../src/config.ts';
-import { startSdk, type WundrSdk } from '../src/sdk.ts';
+import { startSdk, type WundrSdk } from '../src/sdk/start.ts';
 import { recordAgentSpawned } from '../src/metrics/wundrMetrics.ts';
 
 let receiver: OtlpReceiver | undefined;

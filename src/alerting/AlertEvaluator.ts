@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { diag, metrics, type Meter, type ObservableResult } from '@opentelemetry/api';
-import type { MetricSource } from './MetricSnapshot.ts';
+import type { MetricSource } from '../metrics/MetricSnapshot.ts';
 import { getMetricDef } from '../metrics/catalogue.ts';
 import { compare, evaluateQuery, indexSnapshot, labelKey, type IndexedSnapshot } from './expressions.ts';
 import { defineAlertRule, ruleMetrics, type DefineOptions } from './defineAlertRule.ts';

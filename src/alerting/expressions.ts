@@ -8,7 +8,7 @@
  * Prometheus and here alike). A test feeds the same samples to promtool and
  * to this code and checks that both fire at the same step.
  */
-import type { Labels, MetricSnapshot, Sample } from './MetricSnapshot.ts';
+import type { Labels, MetricSnapshot, Sample } from '../metrics/MetricSnapshot.ts';
 import type { AlertRule } from './types.ts';
 
 export interface VectorElement {

@@ -2,7 +2,7 @@ import { diag } from '@opentelemetry/api';
 import type { Feature } from '../feature.ts';
 import type { Route } from '../endpoint/EndpointServer.ts';
 import { PACKAGE_VERSION } from '../version.ts';
-import { metricSourceFor } from './MetricSnapshot.ts';
+import { metricSourceFor } from '../metrics/MetricSnapshot.ts';
 import { AlertEvaluator } from './AlertEvaluator.ts';
 import { rulePromQL } from './PrometheusRuleSerializer.ts';
 

@@ -10,6 +10,6 @@ export { AlertManager } from './AlertManager.ts';
 export type { AlertThreshold, ManagedAlert, AlertManagerOptions } from './AlertManager.ts';
 export { WebhookSender, webhookBody } from './WebhookSender.ts';
 export type { WebhookConfig } from './WebhookSender.ts';
-export { StaticMetricSource } from './MetricSnapshot.ts';
-export type { MetricSource as AlertMetricSource, MetricSnapshot } from './MetricSnapshot.ts';
+export { StaticMetricSource } from '../metrics/MetricSnapshot.ts';
+export type { MetricSource as AlertMetricSource, MetricSnapshot } from '../metrics/MetricSnapshot.ts';
 export type { AlertRule, AlertAction, AlertExpression, AlertCondition, AlertSeverity, Alert, AlertState } from './types.ts';

@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
-import type { Command } from '../cli.ts';
+import type { Command } from './Command.ts';
 import { CONFIG_VARIABLES, SECRET_VARIABLES, loadConfig, quoteValue, type Env, type WundrOtelConfig } from '../config.ts';
 import { intOption, parseCommandArgs } from './UsageError.ts';
 

@@ -1,4 +1,4 @@
-import type { Command } from '../cli.ts';
+import type { Command } from './Command.ts';
 import { parseCommandArgs } from './UsageError.ts';
 
 export const metricsCommand: Command = {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { Command } from '../cli.ts';
+import type { Command } from './Command.ts';
 import { intOption, parseCommandArgs } from './UsageError.ts';
 
 const USAGE = `Usage: wundr-otel rules [--check] [--heap-limit-bytes N] [--promtool PATH]

@@ -1,6 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import { PACKAGE_VERSION } from '../version.ts';
-import type { MetricSource } from '../alerting/MetricSnapshot.ts';
+import type { MetricSource } from '../metrics/MetricSnapshot.ts';
 import { HealthMetricsReader } from './healthMetrics.ts';
 import type {
   ComponentHealth,

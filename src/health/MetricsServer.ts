@@ -1,11 +1,10 @@
 import { EndpointServer } from '../endpoint/EndpointServer.ts';
 import { getLogLevelRegistry } from '../logging/LogLevelRegistry.ts';
-import type { AlertManager } from '../alerting/AlertManager.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { healthStatusToHttpCode, type HealthChecker } from './HealthChecker.ts';
 import { adaptLogLevelRegistry, logLevelRoutes } from './logLevelRoutes.ts';
 import { json } from './routes.ts';
-import type { HealthStatus } from './types.ts';
+import type { AlertsSource, HealthStatus } from './types.ts';
 
 /** Old API: a boolean dependency check. */
 export type HealthCheckFunction = () => Promise<boolean>;
@@ -26,7 +25,8 @@ export interface MetricsServerConfig {
   healthChecks?: HealthChecks;
   /** With a checker, /health answers the seed EnhancedHealthResponse. */
   healthChecker?: HealthChecker;
-  alertManager?: AlertManager;
+  /** Served on /alerts (an AlertManager). */
+  alertManager?: AlertsSource;
   /** Bearer token for every route but /live; and for POST /loglevel. */
   token?: string;
   adminToken?: string;

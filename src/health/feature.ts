@@ -1,5 +1,5 @@
 import type { Feature } from '../feature.ts';
-import { metricSourceFor } from '../alerting/MetricSnapshot.ts';
+import { metricSourceFor } from '../metrics/MetricSnapshot.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { HealthChecker } from './HealthChecker.ts';
 import { healthRoutes } from './routes.ts';

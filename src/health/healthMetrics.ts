@@ -3,7 +3,7 @@
  * serves (one truth): the names below are catalogue names, and a test fails
  * if one of them leaves the catalogue.
  */
-import { sumOf, type MetricSnapshot, type MetricSource } from '../alerting/MetricSnapshot.ts';
+import { sumOf, type MetricSnapshot, type MetricSource } from '../metrics/MetricSnapshot.ts';
 import type { HealthMetrics } from './types.ts';
 import { withTimeout } from '../withTimeout.ts';
 

@@ -97,3 +97,14 @@ export interface HealthProbe {
   timeoutMs?: number;
   critical?: boolean;
 }
+
+/**
+ * What GET /alerts reads: an AlertManager of the alerting part, described by
+ * its shape so that health does not depend on alerting.
+ */
+export interface AlertsSource {
+  getSummary(): unknown;
+  getActiveAlerts(): unknown;
+  getResolvedAlerts(limit: number): unknown;
+  getThresholds(): unknown;
+}

@@ -1,7 +1,8 @@
 import { context, trace } from '@opentelemetry/api';
 import { memoryMetrics, recordMemoryOperation } from '../metrics/wundrMetrics.ts';
 import { StructuredLogger } from '../logging/StructuredLogger.ts';
-import { failSpan, startMemorySpan } from '../tracing/spans.ts';
+import { failSpan } from '../tracing/spans.ts';
+import { startMemorySpan } from '../tracing/agentSpans.ts';
 import { claim, guard, requireObject, since, wrapMethod, type Undo, callWith } from './patch.ts';
 import { currentSession } from './sessionContext.ts';
 import { emitInstrumentEvent, errorMessage } from './events.ts';

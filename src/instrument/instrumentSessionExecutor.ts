@@ -1,7 +1,8 @@
 import { context, trace, type Span } from '@opentelemetry/api';
 import { sessionMetrics } from '../metrics/wundrMetrics.ts';
 import { StructuredLogger } from '../logging/StructuredLogger.ts';
-import { failSpan, recordSessionComplete, startAgentSpan } from '../tracing/spans.ts';
+import { failSpan } from '../tracing/spans.ts';
+import { recordSessionComplete, startAgentSpan } from '../tracing/agentSpans.ts';
 import { ATTR } from '../tracing/genai.ts';
 import { claim, guard, requireObject, since, wrapMethod, type Undo, callWith } from './patch.ts';
 import { currentSession, sessionInfoOf, withSession, type SessionInfo } from './sessionContext.ts';

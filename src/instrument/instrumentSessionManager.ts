@@ -1,7 +1,8 @@
 import { context, trace } from '@opentelemetry/api';
 import { daemonMetrics } from '../metrics/daemonMetrics.ts';
 import { StructuredLogger } from '../logging/StructuredLogger.ts';
-import { failSpan, startAgentSpan, startSpan } from '../tracing/spans.ts';
+import { failSpan, startSpan } from '../tracing/spans.ts';
+import { startAgentSpan } from '../tracing/agentSpans.ts';
 import { ATTR } from '../tracing/genai.ts';
 import { claim, guard, listen, requireObject, wrapMethod, type Undo, callWith } from './patch.ts';
 import { sessionInfoOf, withSession, type SessionInfo } from './sessionContext.ts';

@@ -2,7 +2,8 @@ import { context } from '@opentelemetry/api';
 import { recordWsConnection, recordWsDisconnection, recordWsMessageReceived, recordWsMessageSent, wsMetrics } from '../metrics/wundrMetrics.ts';
 import { recordMessageLatency } from '../metrics/daemonMetrics.ts';
 import { StructuredLogger } from '../logging/StructuredLogger.ts';
-import { errorTypeOf, failSpan, startWsMessageSpan } from '../tracing/spans.ts';
+import { errorTypeOf, failSpan } from '../tracing/spans.ts';
+import { startWsMessageSpan } from '../tracing/agentSpans.ts';
 import { claim, guard, listen, requireObject, since, wrapMethod, type EventSourceLike, type Undo } from './patch.ts';
 import { emitInstrumentEvent, errorMessage } from './events.ts';
 

@@ -260,7 +260,7 @@ export const CATALOGUE: readonly MetricDef[] = Object.freeze([
 
   // --- the package's own ----------------------------------------------------------------
   def({ name: 'wundr_metrics_label_overflow_total', kind: 'counter', unit: '{recording}', help: 'Recordings whose label value was folded into "other" because the label reached its cap of distinct values', labels: ['metric', 'label'], area: 'self', field: 'labelOverflow', source: 'self' }),
-  def({ name: 'wundr_otel_telemetry_dropped_total', kind: 'counter', unit: '{item}', help: 'Telemetry items (spans, log records, metric points) not delivered to the collector, by signal and reason', labels: ['signal', 'reason'], values: { signal: ['traces', 'logs', 'metrics'], reason: ['queue_full', 'export_failed'] }, area: 'self', field: 'telemetryDropped', source: 'self', via: 'feature', note: 'Observable counter of the SDK assembly (src/export/TelemetryDrops.ts): batch queue full, or the export given up (collector down, hanging, refusing). Reported once something was dropped.' }),
+  def({ name: 'wundr_otel_telemetry_dropped_total', kind: 'counter', unit: '{item}', help: 'Telemetry items (spans, log records, metric points) not delivered to the collector, by signal and reason', labels: ['signal', 'reason'], values: { signal: ['traces', 'logs', 'metrics'], reason: ['queue_full', 'export_failed'] }, area: 'self', field: 'telemetryDropped', source: 'self', via: 'feature', note: 'Observable counter of the SDK assembly (src/sdk/TelemetryDrops.ts): batch queue full, or the export given up (collector down, hanging, refusing). Reported once something was dropped.' }),
 ]);
 
 const BY_NAME: ReadonlyMap<string, MetricDef> = new Map(CATALOGUE.flatMap((d) => [[d.name, d] as const, [d.otelName, d] as const]));

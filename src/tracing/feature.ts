@@ -31,7 +31,7 @@ export function respectsUnsampledParent(config: WundrOtelConfig): boolean {
 
 /**
  * Whether spans are recorded at all. When not (TRACING_ENABLED=false or no
- * trace exporter), sdk.ts leaves the API's pass-through tracer in place and
+ * trace exporter), src/sdk/traces.ts leaves the API's pass-through tracer in place and
  * the helpers return views of the caller's context without any work.
  */
 export function recordsSpans(config: WundrOtelConfig): boolean {

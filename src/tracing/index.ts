@@ -5,6 +5,11 @@ export {
   runInSpan,
   failSpan,
   errorTypeOf,
+  configureSpanHelpers,
+  resetSpanHelpers,
+  spanTtlTracker,
+} from './spans.ts';
+export {
   startWsMessageSpan,
   startAgentSpan,
   recordSessionComplete,
@@ -16,12 +21,11 @@ export {
   startMemorySpan,
   startFederationSpan,
   federationHeaders,
-  configureSpanHelpers,
-  resetSpanHelpers,
-  spanTtlTracker,
-} from './spans.ts';
+} from './agentSpans.ts';
 export type {
   SpanHelperSettings,
+} from './spans.ts';
+export type {
   WsMessageSpanInfo,
   AgentSpanInfo,
   SessionCompleteInfo,
@@ -31,7 +35,7 @@ export type {
   McpSpanInfo,
   MemorySpanInfo,
   FederationSpanInfo,
-} from './spans.ts';
+} from './agentSpans.ts';
 export { ATTR as TRACE_ATTRIBUTES, GEN_AI_OPERATION } from './genai.ts';
 export { extractPayloadContext, injectPayloadContext, payloadGetter, payloadSetter, headerGetter } from './payloadCarrier.ts';
 export type { PayloadCarrier } from './payloadCarrier.ts';

@@ -1,5 +1,5 @@
 /** How each seed §7.2 condition is induced (once per 30 s step) and ended; shared by the in-process and promtool tests. */
-import type { StaticMetricSource } from '../../src/alerting/MetricSnapshot.ts';
+import type { StaticMetricSource } from '../../src/metrics/MetricSnapshot.ts';
 import { BUCKETS } from '../../src/metrics/catalogue.ts';
 
 export const HEAP_LIMIT = 1_000_000;

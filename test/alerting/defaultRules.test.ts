@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AlertEvaluator, type AlertLogger } from '../../src/alerting/AlertEvaluator.ts';
 import { defaultAlertRules } from '../../src/alerting/defaultRules.ts';
-import { StaticMetricSource } from '../../src/alerting/MetricSnapshot.ts';
+import { StaticMetricSource } from '../../src/metrics/MetricSnapshot.ts';
 import { rulePromQL } from '../../src/alerting/PrometheusRuleSerializer.ts';
 import type { Alert } from '../../src/alerting/types.ts';
 import { CASES, HEAP_LIMIT } from './cases.ts';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { AlertEvaluator } from '../../src/alerting/AlertEvaluator.ts';
 import { defaultAlertRules } from '../../src/alerting/defaultRules.ts';
-import { StaticMetricSource } from '../../src/alerting/MetricSnapshot.ts';
+import { StaticMetricSource } from '../../src/metrics/MetricSnapshot.ts';
 import { toPrometheusRuleYaml } from '../../src/alerting/PrometheusRuleSerializer.ts';
 import { CASES } from './cases.ts';
 

@@ -5,7 +5,7 @@
 import { test, before, after as afterAll } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config.ts';
-import { startSdk } from '../../src/sdk.ts';
+import { startSdk } from '../../src/sdk/start.ts';
 import { queueMetrics, agentMetrics, toolMetrics, recordModelRequest, recordAgentSpawned, recordAgentFailed } from '../../src/metrics/index.ts';
 import { AlertEvaluator } from '../../src/alerting/AlertEvaluator.ts';
 import { defaultAlertRules } from '../../src/alerting/defaultRules.ts';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { AlertEvaluator } from '../../src/alerting/AlertEvaluator.ts';
-import { StaticMetricSource } from '../../src/alerting/MetricSnapshot.ts';
+import { StaticMetricSource } from '../../src/metrics/MetricSnapshot.ts';
 import { webhookBody } from '../../src/alerting/WebhookSender.ts';
 import { freePort } from '../support/child.ts';
 import type { AlertRule, Alert } from '../../src/alerting/types.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HealthChecker, createProbe, createSubsystemProbe, healthStatusToHttpCode } from '../../src/health/HealthChecker.ts';
-import { StaticMetricSource } from '../../src/alerting/MetricSnapshot.ts';
+import { StaticMetricSource } from '../../src/metrics/MetricSnapshot.ts';
 
 const never = () => new Promise<boolean>(() => {});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -10,7 +10,7 @@ import { logs, SeverityNumber, trace } from '@opentelemetry/api';
 import { logs as legacyLogs, SeverityNumber as LegacySeverity } from '@opentelemetry/api-logs';
 import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { loadConfig } from '../../src/config.ts';
-import { startSdk } from '../../src/sdk.ts';
+import { startSdk } from '../../src/sdk/start.ts';
 import type { Feature } from '../../src/feature.ts';
 import { loggingFeature } from '../../src/logging/feature.ts';
 import { InMemoryLogWriter, StructuredLogger, configureLogging, getLogLevelRegistry } from '../../src/logging/index.ts';

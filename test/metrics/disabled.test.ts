@@ -6,7 +6,7 @@ import { test, after } from 'node:test';
 import { freePort } from '../support/child.ts';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config.ts';
-import { startSdk, type WundrSdk } from '../../src/sdk.ts';
+import { startSdk, type WundrSdk } from '../../src/sdk/start.ts';
 import { agentMetrics, recordToolExecution, toolMetrics, wsMetrics } from '../../src/metrics/wundrMetrics.ts';
 import { daemonMetrics, recordTokensUsed, metricsRegistry } from '../../src/metrics/daemonMetrics.ts';
 import { MetricsCollector } from '../../src/metrics/MetricsCollector.ts';

@@ -7,7 +7,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort } from '../support/child.ts';
 import { loadConfig } from '../../src/config.ts';
-import { startSdk, type WundrSdk } from '../../src/sdk.ts';
+import { startSdk, type WundrSdk } from '../../src/sdk/start.ts';
 import { recordToolExecution } from '../../src/metrics/wundrMetrics.ts';
 
 let sdk: WundrSdk | undefined;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { loadConfig } from '../../src/config.ts';
-import { startSdk, type WundrSdk } from '../../src/sdk.ts';
+import { startSdk, type WundrSdk } from '../../src/sdk/start.ts';
 import { LABEL_CAPS, OVERFLOW_VALUE } from '../../src/metrics/catalogue.ts';
 import { recordToolExecution, toolMetrics } from '../../src/metrics/wundrMetrics.ts';
 import { parseExposition } from './expositionParser.ts';

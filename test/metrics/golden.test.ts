@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { loadConfig } from '../../src/config.ts';
-import { startSdk, type WundrSdk } from '../../src/sdk.ts';
+import { startSdk, type WundrSdk } from '../../src/sdk/start.ts';
 import { CATALOGUE, seriesNames, type MetricDef } from '../../src/metrics/catalogue.ts';
 import { daemonMetrics } from '../../src/metrics/daemonMetrics.ts';
 import { CounterFamily, GaugeFamily, HistogramFamily } from '../../src/metrics/instruments.ts';

@@ -17,7 +17,7 @@ import {
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
 import { FLUSH_INSTRUMENT, MeterBinding, PENDING_OBSERVATIONS } from '../../src/metrics/instruments.ts';
-import { drainIdleReaders } from '../../src/metrics/idleReaders.ts';
+import { drainIdleReaders } from '../../src/sdk/idleReaders.ts';
 import { METER_NAME, catalogueViews } from '../../src/metrics/feature.ts';
 import * as wm from '../../src/metrics/wundrMetrics.ts';
 

@@ -9,7 +9,7 @@ import { test, after } from 'node:test';
 import { freePort } from '../support/child.ts';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config.ts';
-import { startSdk, type WundrSdk } from '../../src/sdk.ts';
+import { startSdk, type WundrSdk } from '../../src/sdk/start.ts';
 import { recordTokensUsed } from '../../src/metrics/daemonMetrics.ts';
 import { memoryMetrics, recordAgentSpawned, recordToolExecution } from '../../src/metrics/wundrMetrics.ts';
 

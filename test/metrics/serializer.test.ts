@@ -12,7 +12,7 @@ import { ValueType, type Attributes } from '@opentelemetry/api';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { createPrometheusSerializer } from '../../src/metrics/prometheusSerializer.ts';
+import { createPrometheusSerializer } from '../../src/sdk/prometheusSerializer.ts';
 
 const text = fc.oneof(
   fc.string({ maxLength: 12 }),

@@ -165,7 +165,7 @@ test('collector down, then back (scaled: 4 s instead of a minute): new spans and
 
 test('in process: export errors are warned once per kind and signal, then summarised once per interval', async () => {
   const { diag, DiagLogLevel } = await import('@opentelemetry/api');
-  const { createExportErrorHandler, exportError } = await import('../../src/export/exportErrorHandler.ts');
+  const { createExportErrorHandler, exportError } = await import('../../src/sdk/exportErrorHandler.ts');
   const lines: string[] = [];
   diag.setLogger({ error: () => {}, warn: (m: string) => lines.push(m), info: () => {}, debug: () => {}, verbose: () => {} }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   try {

@@ -16,7 +16,7 @@ import { CompositePropagator } from '@opentelemetry/core';
 import { CONFIG_VARIABLES, SECRET_VARIABLES, loadConfig } from '../../src/config.ts';
 import { buildPropagators } from '../../src/tracing/feature.ts';
 import { headerGetter, payloadGetter } from '../../src/tracing/payloadCarrier.ts';
-import { startSdk, type WundrSdk } from '../../src/sdk.ts';
+import { startSdk, type WundrSdk } from '../../src/sdk/start.ts';
 import { recordToolExecution } from '../../src/metrics/wundrMetrics.ts';
 import { CATALOGUE, LABEL_CAPS } from '../../src/metrics/catalogue.ts';
 import { StructuredLogger } from '../../src/logging/StructuredLogger.ts';

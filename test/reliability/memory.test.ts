@@ -5,7 +5,7 @@
  * to a refusing collector, steady HTTP load: RSS +68 MB between 15 s and
  * 45 s. Cause (found here): the sdk-trace 3.1 BatchSpanProcessor starts one
  * more parallel export chain after each failed export, each holding its
- * batch for the exporter's retry window (src/export/BoundedExporter.ts).
+ * batch for the exporter's retry window (src/sdk/BoundedExporter.ts).
  * Target: at most +15 MB over the window.
  *
  * Scaled: the window is 15 s -> 30 s (15 s instead of the issue's 30 s) of
@@ -26,8 +26,8 @@ import assert from 'node:assert/strict';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BatchSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { MeterProvider } from '@opentelemetry/api';
-import { BoundedExporter } from '../../src/export/BoundedExporter.ts';
-import { TelemetryDrops } from '../../src/export/TelemetryDrops.ts';
+import { BoundedExporter } from '../../src/sdk/BoundedExporter.ts';
+import { TelemetryDrops } from '../../src/sdk/TelemetryDrops.ts';
 import { startFaultyCollector, type FaultyCollector } from './support/faultyCollector.ts';
 import { memOf, runLoad, MB, percentile } from './support/load.ts';
 import { drops, killAll, startApp } from './support/app.ts';

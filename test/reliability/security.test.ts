@@ -201,7 +201,7 @@ for (const mode of ['diagnostics_channel', 'instrumentation'] as const) test(`no
 
 test('in process: the span redaction rule (key or any dotted segment; events and links; query parameters in URLs)', async () => {
   const { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace');
-  const { RedactingSpanProcessor } = await import('../../src/tracing/RedactingSpanProcessor.ts');
+  const { RedactingSpanProcessor } = await import('../../src/sdk/RedactingSpanProcessor.ts');
   const { DEFAULT_REDACT_KEYS } = await import('../../src/config.ts');
   const mem = new InMemorySpanExporter();
   const tp = new TracerProvider({ spanProcessors: [new RedactingSpanProcessor(DEFAULT_REDACT_KEYS), new SimpleSpanProcessor({ exporter: mem })] });

@@ -13,7 +13,7 @@ import { NODE, ROOT, cleanEnv, eventually, freePort, request } from '../support/
 import { fileCollectors, type CollectorMode } from './support/faultyCollector.ts';
 import { runLoad } from './support/load.ts';
 import { killAll, startApp, RELIABILITY_FIXTURES, type App } from './support/app.ts';
-import { unrefRetryTimers } from '../../src/sdk.ts';
+import { unrefRetryTimers } from '../../src/sdk/internals/otlp-exporter-base.ts';
 
 const collector = fileCollectors(killAll);
 
@@ -261,7 +261,7 @@ test('a finished program with a hanging collector ends within the bound, with it
   const ms = Date.now() - t;
   console.log(`finished program, hanging collector: ended ${ms} ms after its last request`);
   assert.equal(code, 5, 'the exit code the app set');
-  // 2 s until the batch processors are let go (src/export/BoundedExporter.ts), then the 5 s shutdown bound.
+  // 2 s until the batch processors are let go (src/sdk/BoundedExporter.ts), then the 5 s shutdown bound.
   // Without it: about 20 s (the OTLP timeout, 10 s, once per batch in flight or waiting).
   assert.ok(ms <= 2000 + 5000 + 3000, `ended ${ms} ms after its last request`);
   assert.match(app.child.stderr(), /shutdown did not finish within 5000 ms/);

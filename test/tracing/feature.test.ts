@@ -2,9 +2,10 @@ import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { context, propagation, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { loadConfig } from '../../src/config.ts';
-import { startSdk, type WundrSdk } from '../../src/sdk.ts';
+import { startSdk, type WundrSdk } from '../../src/sdk/start.ts';
 import { tracingFeature } from '../../src/tracing/feature.ts';
-import { spanTtlTracker, startSpan, startToolSpan } from '../../src/tracing/spans.ts';
+import { spanTtlTracker, startSpan } from '../../src/tracing/spans.ts';
+import { startToolSpan } from '../../src/tracing/agentSpans.ts';
 import { extractPayloadContext } from '../../src/tracing/payloadCarrier.ts';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlpReceiver.ts';
 

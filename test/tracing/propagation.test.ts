@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { context, isSpanContextValid, propagation, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { extractPayloadContext, headerGetter, injectPayloadContext } from '../../src/tracing/payloadCarrier.ts';
 import { LegacyTracing } from '../../src/tracing/LegacyTracing.ts';
-import { federationHeaders, llmTraceMetadata, startSpan } from '../../src/tracing/spans.ts';
+import { startSpan } from '../../src/tracing/spans.ts';
+import { federationHeaders, llmTraceMetadata } from '../../src/tracing/agentSpans.ts';
 import { setupTracing, type Harness } from './harness.ts';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { ROOT_CONTEXT, SamplingDecision, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
 import { loadConfig } from '../../src/config.ts';
-import { buildSampler } from '../../src/sdk.ts';
+import { buildSampler } from '../../src/sdk/resource.ts';
 
 const N = 20_000;
 

@@ -4,17 +4,19 @@ import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags } fr
 import { AlwaysOffSampler, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
 import {
   failSpan,
-  recordSessionComplete,
   runInSpan,
+  startSpan,
+  configureSpanHelpers,
+} from '../../src/tracing/spans.ts';
+import {
+  recordSessionComplete,
   setChatUsage,
   startAgentSpan,
   startChatSpan,
   startMcpSpan,
-  startSpan,
   startToolSpan,
   startWsMessageSpan,
-  configureSpanHelpers,
-} from '../../src/tracing/spans.ts';
+} from '../../src/tracing/agentSpans.ts';
 import { SpanTtlTracker } from '../../src/tracing/SpanTtlTracker.ts';
 import { CHANNELS } from '../../src/tracing/channels.ts';
 import diagnostics_channel from 'node:diagnostics_channel';

@@ -1,6 +1,6 @@
 /**
  * HTTP server spans from Node's diagnostics_channel events
- * (src/instrument/httpServerSpans.ts), end to end: real child processes
+ * (src/sdk/httpServerSpans.ts), end to end: real child processes
  * preloaded with the package (CJS --require and ESM --import), a real OTLP
  * receiver, real HTTP requests.
  */
@@ -12,8 +12,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, ROOT_CONTEXT, createContextKey } from '@opentelemetry/api';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlpReceiver.ts';
 import { FIXTURES, freePort, request, runChild, eventually, type Child } from '../support/child.ts';
-import { WundrContextManager } from '../../src/tracing/WundrContextManager.ts';
-import { clientAddress, startHttpServerSpans } from '../../src/instrument/httpServerSpans.ts';
+import { WundrContextManager } from '../../src/sdk/WundrContextManager.ts';
+import { clientAddress, startHttpServerSpans } from '../../src/sdk/httpServerSpans.ts';
 
 let receiver: OtlpReceiver;
 const children: Child[] = [];

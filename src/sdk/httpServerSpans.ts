@@ -48,7 +48,7 @@ import { errorTypeOf, failSpan } from '../tracing/spans.ts';
 
 export const HTTP_SCOPE = '@wundr/otel/http';
 
-/** The contexts' home: sdk.ts's WundrContextManager. */
+/** The contexts' home: WundrContextManager. */
 export interface EnteringContextManager {
   enterWith(ctx: Context): void;
   bind<T>(ctx: Context, target: T): T;

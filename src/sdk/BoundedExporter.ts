@@ -202,3 +202,8 @@ export class ExportQueueFullError extends Error {
     this.name = 'ExportQueueFullError';
   }
 }
+
+/** Batches a processor's full queue makes: how many may wait during a flush. */
+export function waitingBatches(batch: { maxQueueSize: number; maxExportBatchSize: number }): number {
+  return Math.max(1, Math.ceil(batch.maxQueueSize / batch.maxExportBatchSize));
+}

@@ -1,7 +1,7 @@
 import { writeSync } from 'node:fs';
 import { inspect } from 'node:util';
-import { failActiveRequest } from './instrument/httpServerSpans.ts';
-import type { WundrSdk } from './sdk.ts';
+import { failActiveRequest } from './httpServerSpans.ts';
+import type { WundrSdk } from './start.ts';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 

@@ -16,16 +16,7 @@
  */
 import type { Attributes } from '@opentelemetry/api';
 import type { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import type { DataPoint, Histogram, MetricData } from '@opentelemetry/sdk-metrics';
-
-type PointSerializer<T> = (name: string, data: MetricData, point: DataPoint<T>, additional: Attributes | undefined) => string;
-
-/** The two per-point methods of the stock serializer (private in its typings, stable in its code since 1.x). */
-interface SerializerInternals {
-  _appendTimestamp: boolean;
-  _serializeSingularDataPoint: PointSerializer<number>;
-  _serializeHistogramDataPoint: PointSerializer<Histogram>;
-}
+import { pointSerializersOf } from './internals/exporter-prometheus.ts';
 
 const labelText = new WeakMap<object, string>();
 
@@ -71,11 +62,11 @@ function valueText(v: number): string {
 export function createPrometheusSerializer(options: { withoutScopeInfo: boolean; withoutTargetInfo?: boolean }): PrometheusSerializer {
   const { PrometheusSerializer: Stock } = require('@opentelemetry/exporter-prometheus') as typeof import('@opentelemetry/exporter-prometheus');
   const serializer = new Stock(undefined, false, undefined, options.withoutTargetInfo ?? false, options.withoutScopeInfo);
-  const internals = serializer as unknown as SerializerInternals;
+  const internals = pointSerializersOf(serializer);
+  // Another exporter version: the stock code serves, only slower.
+  if (!internals) return serializer;
   const stockSingular = internals._serializeSingularDataPoint;
   const stockHistogram = internals._serializeHistogramDataPoint;
-  // Another exporter version: the stock code serves, only slower.
-  if (typeof stockSingular !== 'function' || typeof stockHistogram !== 'function') return serializer;
 
   internals._serializeSingularDataPoint = function (name, data, point, additional) {
     if (additional !== undefined || this._appendTimestamp) return stockSingular.call(this, name, data, point, additional);

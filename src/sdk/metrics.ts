@@ -1,0 +1,84 @@
+/**
+ * The metric pipelines: Prometheus (pull, served on /metrics) and OTLP or
+ * console (push: exporter -> failure count -> PeriodicExportingMetricReader),
+ * the features' own readers, and the meter provider.
+ */
+import { metrics } from '@opentelemetry/api';
+import type { InstrumentType, MeterProvider, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { WundrOtelConfig } from '../config.ts';
+import type { SdkBuilder } from '../feature.ts';
+import { CUMULATIVE, GAUGE_INSTRUMENT } from '../metrics/otelConstants.ts';
+import { drainIdleReaders } from './idleReaders.ts';
+import { load, otlpExporter } from './otlp.ts';
+import { prometheusPull, type PrometheusPull } from './prometheus.ts';
+import type { TelemetryDrops } from './TelemetryDrops.ts';
+
+/** The OTLP exporters' AggregationTemporalityPreference values (exporter-metrics-otlp-http). */
+const TEMPORALITY_PREFERENCE = { delta: 0, cumulative: 1, lowmemory: 2 } as const;
+
+export interface MetricsPipelines {
+  meterProvider: MeterProvider | undefined;
+  prometheus: PrometheusPull | undefined;
+  /** Stops the idle-reader drain. */
+  stopDrain: (() => void) | undefined;
+}
+
+export function startMetrics(config: WundrOtelConfig, builder: SdkBuilder, drops: TelemetryDrops, owned: (() => void)[]): MetricsPipelines {
+  if (!config.metrics.enabled) return { meterProvider: undefined, prometheus: undefined, stopDrain: undefined };
+  const sm = load('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
+  let prometheus: PrometheusPull | undefined;
+  const readers: MetricReader[] = [];
+  for (const name of config.metrics.exporters) {
+    if (name === 'prometheus') {
+      prometheus = prometheusPull(builder);
+      readers.push(prometheus.reader);
+    } else {
+      const inner: PushMetricExporter =
+        name === 'otlp'
+          ? otlpExporter('metrics', config.otlp.metrics, { temporalityPreference: TEMPORALITY_PREFERENCE[config.metrics.temporality] })
+          : new sm.ConsoleMetricExporter();
+      readers.push(
+        new sm.PeriodicExportingMetricReader({
+          exporter: countingMetricExporter(inner, drops),
+          exportIntervalMillis: config.metrics.exportIntervalMs,
+          exportTimeoutMillis: config.metrics.exportTimeoutMs,
+          metricProducers: builder.metricProducers,
+        }),
+      );
+    }
+  }
+  readers.push(...builder.metricReaders);
+  const meterProvider = new sm.MeterProvider({ resource: builder.resource, readers, views: builder.views });
+  // A pull reader holds every collection's points until it is read itself (see idleReaders.ts).
+  const pull = readers.filter((r) => !(r instanceof sm.PeriodicExportingMetricReader));
+  const stopDrain = readers.length > 1 && pull.length > 0 ? drainIdleReaders(pull) : undefined;
+  if (metrics.setGlobalMeterProvider(meterProvider)) owned.push(() => metrics.disable());
+  drops.register(meterProvider);
+  return { meterProvider, prometheus, stopDrain };
+}
+
+/** Counts the data points of metric exports that fail (OTLP push). */
+function countingMetricExporter(inner: PushMetricExporter, drops: TelemetryDrops): PushMetricExporter {
+  const points = (rm: Parameters<PushMetricExporter['export']>[0]): number => {
+    let n = 0;
+    for (const sm of rm.scopeMetrics) for (const m of sm.metrics) n += m.dataPoints.length;
+    return n;
+  };
+  return {
+    export(rm, cb) {
+      inner.export(rm, (r) => {
+        if (r.code !== 0) drops.add('metrics', 'export_failed', points(rm));
+        cb(r);
+      });
+    },
+    forceFlush: () => inner.forceFlush(),
+    shutdown: () => inner.shutdown(),
+    // A synchronous gauge under a delta preference would only be exported in the intervals it
+    // changed in; a gauge has no temporality in OTLP, so it stays cumulative: every export
+    // carries every gauge's last value (as the exporters' lowmemory preference does).
+    ...(inner.selectAggregationTemporality
+      ? { selectAggregationTemporality: (t: InstrumentType) => (t === GAUGE_INSTRUMENT ? CUMULATIVE : inner.selectAggregationTemporality!(t)) }
+      : {}),
+    ...(inner.selectAggregation ? { selectAggregation: inner.selectAggregation.bind(inner) } : {}),
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * The OTLP exporters of the three signals, made from one table of
+ * (signal, protocol) -> package and class. The packages are loaded on
+ * demand: each pulls in its own transport stack, and the preload's start-up
+ * budget (docs/BENCHMARKS.md) has no room for unused ones.
+ */
+import { diag } from '@opentelemetry/api';
+import type { OtlpProtocol, OtlpSignalConfig } from '../config.ts';
+import { unrefRetryTimers } from './internals/otlp-exporter-base.ts';
+
+type Req = (id: string) => any;
+export const load: Req = (id) => require(id);
+
+export type OtlpSignal = 'traces' | 'logs' | 'metrics';
+
+const EXPORTERS: Record<OtlpSignal, Record<OtlpProtocol, readonly [pkg: string, cls: string]>> = {
+  traces: {
+    'http/protobuf': ['@opentelemetry/exporter-trace-otlp-proto', 'OTLPTraceExporter'],
+    'http/json': ['@opentelemetry/exporter-trace-otlp-http', 'OTLPTraceExporter'],
+    grpc: ['@opentelemetry/exporter-trace-otlp-grpc', 'OTLPTraceExporter'],
+  },
+  logs: {
+    'http/protobuf': ['@opentelemetry/exporter-logs-otlp-proto', 'OTLPLogExporter'],
+    'http/json': ['@opentelemetry/exporter-logs-otlp-http', 'OTLPLogExporter'],
+    grpc: ['@opentelemetry/exporter-logs-otlp-grpc', 'OTLPLogExporter'],
+  },
+  metrics: {
+    'http/protobuf': ['@opentelemetry/exporter-metrics-otlp-proto', 'OTLPMetricExporter'],
+    'http/json': ['@opentelemetry/exporter-metrics-otlp-http', 'OTLPMetricExporter'],
+    grpc: ['@opentelemetry/exporter-metrics-otlp-grpc', 'OTLPMetricExporter'],
+  },
+};
+
+/**
+ * The OTLP exporter of a signal for its configuration; `extra` is merged
+ * into the exporter's options (the metrics' temporality preference).
+ */
+export function otlpExporter(signal: OtlpSignal, c: OtlpSignalConfig, extra: Record<string, unknown> = {}): any {
+  const protocol: OtlpProtocol = c.protocol === 'grpc' || c.protocol === 'http/json' ? c.protocol : 'http/protobuf';
+  const [pkg, cls] = EXPORTERS[signal][protocol];
+  const Exporter = load(pkg)[cls];
+  if (protocol === 'grpc') return new Exporter({ ...grpcOpts(c), ...extra });
+  const exporter = new Exporter({ ...httpOpts(c), ...extra });
+  if (!unrefRetryTimers(exporter)) diag.debug('@wundr/otel: the OTLP exporter has no retrying transport to adjust; its retry timers keep the process alive');
+  return exporter;
+}
+
+/**
+ * The OTLP/HTTP exporters' agent, with every socket unref()ed: an export in
+ * flight (a collector that accepts and never answers holds one for the whole
+ * OTLP timeout) must not keep a finished app alive. The final flush is held
+ * open by the shutdown's own bounded timer instead (start.ts).
+ */
+function unrefAgentFactory(protocol: string): import('node:http').Agent {
+  const mod = (protocol === 'https:' ? load('node:https') : load('node:http')) as typeof import('node:http');
+  const agent = new mod.Agent({ keepAlive: true });
+  const create = agent.createConnection.bind(agent) as (...a: unknown[]) => import('node:net').Socket | undefined;
+  (agent as unknown as { createConnection: (...a: unknown[]) => unknown }).createConnection = (...a: unknown[]) => {
+    const socket = create(...a);
+    socket?.unref?.();
+    return socket;
+  };
+  return agent;
+}
+
+function httpOpts(c: OtlpSignalConfig) {
+  return { url: c.url, headers: c.headers, timeoutMillis: c.timeoutMs, httpAgentOptions: unrefAgentFactory };
+}
+
+function grpcOpts(c: OtlpSignalConfig): Record<string, unknown> {
+  // gRPC takes the bare authority, not the HTTP signal path.
+  const u = new URL(c.url);
+  return { url: `${u.protocol}//${u.host}`, timeoutMillis: c.timeoutMs, headers: c.headers };
+}

@@ -1,0 +1,47 @@
+/** The trace pipeline: exporter -> BoundedExporter -> BatchSpanProcessor, and the tracer provider. */
+import { trace, type TracerProvider as ApiTracerProvider } from '@opentelemetry/api';
+import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
+import type { WundrOtelConfig } from '../config.ts';
+import type { SdkBuilder } from '../feature.ts';
+import { BoundedExporter, waitingBatches } from './BoundedExporter.ts';
+import { load, otlpExporter } from './otlp.ts';
+import { RedactingSpanProcessor } from './RedactingSpanProcessor.ts';
+import type { TelemetryDrops } from './TelemetryDrops.ts';
+
+/** Adds one processor per configured span exporter (before the features add theirs). */
+export function addTracePipelines(config: WundrOtelConfig, builder: SdkBuilder, drops: TelemetryDrops, bounded: BoundedExporter<unknown>[]): void {
+  if (!config.tracing.enabled) return;
+  if (config.tracing.exporters.length > 0 && config.logging.redactKeys.length > 0) {
+    builder.spanProcessors.push(new RedactingSpanProcessor(config.logging.redactKeys));
+  }
+  for (const name of config.tracing.exporters) {
+    const inner: SpanExporter = name === 'otlp' ? otlpExporter('traces', config.otlp.traces) : new (load('@opentelemetry/sdk-trace').ConsoleSpanExporter)();
+    const exporter = new BoundedExporter(inner, { signal: 'traces', drops, maxWaitingBatches: waitingBatches(config.tracing.batch) });
+    bounded.push(exporter as BoundedExporter<unknown>);
+    builder.spanProcessors.push(
+      new BatchSpanProcessor({ exporter, ...config.tracing.batch, selfObsMeterProvider: drops.processorMeterProvider('traces') }),
+    );
+  }
+}
+
+/**
+ * The tracer provider, registered globally. With no span recorded anywhere,
+ * the API's no-op tracer is left in place: it passes the incoming span
+ * context through unchanged, so this service is invisible in the trace
+ * instead of a hole.
+ */
+export function startTracing(
+  config: WundrOtelConfig,
+  builder: SdkBuilder,
+  owned: (() => void)[],
+): { tracerProvider: ApiTracerProvider; sdkTracerProvider: TracerProvider | undefined } {
+  const recording = config.tracing.enabled && config.tracing.exporters.length > 0;
+  if (!recording) return { tracerProvider: trace.getTracerProvider(), sdkTracerProvider: undefined };
+  const sdkTracerProvider = new TracerProvider({
+    resource: builder.resource,
+    sampler: builder.sampler,
+    spanProcessors: builder.spanProcessors,
+  });
+  if (trace.setGlobalTracerProvider(sdkTracerProvider)) owned.push(() => trace.disable());
+  return { tracerProvider: sdkTracerProvider, sdkTracerProvider };
+}

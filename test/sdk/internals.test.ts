@@ -1,0 +1,71 @@
+// Each library whose private members src/sdk/internals/ reaches: the pinned
+// version has them where the module looks (these tests fail when an upgrade
+// moves them), and an object built differently takes the fallback.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { asyncLocalStorageOf } from '../../src/sdk/internals/context-async-hooks.ts';
+import { pointSerializersOf } from '../../src/sdk/internals/exporter-prometheus.ts';
+import { retryingTransportOf, unrefRetryTimers } from '../../src/sdk/internals/otlp-exporter-base.ts';
+import { createPrometheusSerializer } from '../../src/sdk/prometheusSerializer.ts';
+import { WundrContextManager } from '../../src/sdk/WundrContextManager.ts';
+
+test('otlp-exporter-base: every OTLP/HTTP exporter has the retrying transport; its retry waits on an unref()ed timer', async () => {
+  const ids = [
+    ['@opentelemetry/exporter-trace-otlp-proto', 'OTLPTraceExporter'],
+    ['@opentelemetry/exporter-trace-otlp-http', 'OTLPTraceExporter'],
+    ['@opentelemetry/exporter-logs-otlp-proto', 'OTLPLogExporter'],
+    ['@opentelemetry/exporter-logs-otlp-http', 'OTLPLogExporter'],
+    ['@opentelemetry/exporter-metrics-otlp-proto', 'OTLPMetricExporter'],
+    ['@opentelemetry/exporter-metrics-otlp-http', 'OTLPMetricExporter'],
+  ] as const;
+  for (const [id, name] of ids) {
+    const Exporter = (require(id) as Record<string, new (o: object) => { shutdown(): Promise<void> }>)[name];
+    const exporter = new Exporter({ url: 'http://127.0.0.1:9/v1/x' });
+    const transport = retryingTransportOf(exporter);
+    assert.ok(transport, `${id}: _delegate._transport is a retrying transport`);
+    // Replace the network send to observe the timer the retry waits on.
+    let sent = 0;
+    transport._transport.send = async () => {
+      sent++;
+      return { status: 'success' };
+    };
+    assert.equal(unrefRetryTimers(exporter), true, id);
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const retried = transport.retry(new Uint8Array(1), 1000, 5);
+    // An unref()ed timer is not among the resources keeping the event loop alive.
+    assert.equal(timers(), before, `${id}: the backoff timer does not hold the process`);
+    await retried;
+    assert.equal(sent, 1, `${id}: the retry sent once after the wait`);
+    void exporter.shutdown();
+  }
+});
+
+test('otlp-exporter-base: an exporter built differently is left as it is', () => {
+  assert.equal(retryingTransportOf({}), undefined);
+  assert.equal(unrefRetryTimers({}), false);
+  assert.equal(unrefRetryTimers({ _delegate: { _transport: { retry: () => undefined } } }), false);
+});
+
+test('context-async-hooks: the context manager keeps its AsyncLocalStorage in _asyncLocalStorage', () => {
+  const als = asyncLocalStorageOf(new AsyncLocalStorageContextManager());
+  assert.ok(als instanceof AsyncLocalStorage);
+  assert.equal(new WundrContextManager().canEnter, true);
+  assert.equal(asyncLocalStorageOf({}), undefined);
+  assert.equal(asyncLocalStorageOf({ _asyncLocalStorage: {} }), undefined);
+});
+
+test('exporter-prometheus: the serializer has its per-point methods; ours replaces them, a different one is served stock', () => {
+  const stock = new PrometheusSerializer();
+  const internals = pointSerializersOf(stock);
+  assert.ok(internals, '_serializeSingularDataPoint and _serializeHistogramDataPoint are methods');
+  assert.equal(typeof internals._appendTimestamp, 'boolean', '_appendTimestamp is a flag');
+  const ours = pointSerializersOf(createPrometheusSerializer({ withoutScopeInfo: true }));
+  assert.ok(ours);
+  assert.notEqual(ours._serializeSingularDataPoint, internals._serializeSingularDataPoint);
+  assert.notEqual(ours._serializeHistogramDataPoint, internals._serializeHistogramDataPoint);
+  assert.equal(pointSerializersOf({} as PrometheusSerializer), undefined);
+});
