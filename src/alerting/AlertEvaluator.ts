@@ -17,7 +17,7 @@ export interface AlertLogger {
 }
 
 export interface AlertEvaluatorOptions {
-  /** Default: the eight default rules of seed §7.2. */
+  /** Default: the eight default rules of docs/ALERTING.md. */
   rules?: AlertRule[];
   /** Where metric data comes from (the SDK's own reader in the preload). */
   source?: MetricSource;
@@ -64,7 +64,7 @@ function expand(template: string, labels: Record<string, string>, value: number)
 }
 
 /**
- * The in-process evaluator (seed §7): every `intervalSeconds` it collects the
+ * The in-process evaluator (docs/ALERTING.md: every `intervalSeconds` it collects the
  * SDK's own metric data, computes each rule's expression and runs the
  * Prometheus state machine per label set — inactive -> pending (condition
  * holds) -> firing (held for `duration`) -> resolved (no longer holds). On

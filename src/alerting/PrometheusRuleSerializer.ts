@@ -1,6 +1,6 @@
 /**
  * Pure serializers: a rule's expression as PromQL, and the rules as a
- * Prometheus rule file (seed §7.3). Tested against exact strings; the
+ * Prometheus rule file (docs/ALERTING.md. Tested against exact strings; the
  * in-process evaluator computes the same expressions (AlertEvaluator.ts).
  */
 import type { AlertCondition, AlertRule } from './types.ts';

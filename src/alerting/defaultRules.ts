@@ -21,7 +21,7 @@ export const DEFAULT_ACTIONS: readonly AlertAction[] = Object.freeze([
 const FIVE_MIN = 300;
 
 /**
- * The eight default rules of seed §7.2, each read the way its row says:
+ * The eight default rules of docs/ALERTING.md, each read the way its row says:
  *
  * | rule | expression |
  * |---|---|

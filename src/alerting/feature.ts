@@ -55,7 +55,7 @@ export function alertsRoute(get: () => AlertEvaluator | undefined, enabled: bool
 }
 
 /**
- * Alerting (seed §7): the default rules evaluated in-process every
+ * Alerting (docs/ALERTING.md: the default rules evaluated in-process every
  * ALERTING_EVALUATION_INTERVAL seconds over the SDK's own metric data, and
  * GET /alerts. ALERTING_ENABLED=false: nothing is evaluated; /alerts says so.
  * Without metrics (METRICS_ENABLED=false) there is no data to evaluate.

@@ -1,5 +1,5 @@
 /**
- * Alert rules (seed §7.1), extended so that the §7.2 defaults can be written
+ * Alert rules (docs/ALERTING.md, extended so that the §7.2 defaults can be written
  * down honestly: a rule reads its metric through an expression (a plain
  * value, a per-second/per-minute counter rate, a ratio of two counter rates,
  * or a histogram quantile), each rate over a window. The same definition is

@@ -1,5 +1,5 @@
 /**
- * The Grafana 10+ dashboard of seed §9, built with the typed builder
+ * The Grafana 10+ dashboard of docs/METRICS.md, built with the typed builder
  * (@grafana/grafana-foundation-sdk) from the metric catalogue: every metric
  * name goes through `metric()`, which throws for a name the catalogue does
  * not define, so a renamed metric cannot leave a dead panel. Panel threshold
@@ -56,7 +56,7 @@ interface Section {
   panels: PanelSpec[];
 }
 
-/** The eight sections of seed §9, as data. */
+/** The eight sections of docs/METRICS.md, as data. */
 export function dashboardSections(): Section[] {
   return [
     {

@@ -34,7 +34,7 @@ export interface EndpointServerOptions {
 const MAX_BODY_BYTES = 64 * 1024;
 
 /**
- * The one HTTP endpoint (seed §2.3): /metrics, /health, /ready and the routes
+ * The one HTTP endpoint (docs/METRICS.md: /metrics, /health, /ready and the routes
  * other parts add. The server is unref()ed: it never keeps a finished host
  * process alive, and a port in use is a warning, not a crash.
  */
@@ -125,7 +125,7 @@ export class EndpointServer {
     const path = q === -1 ? url : url.slice(0, q);
     const method = req.method ?? 'GET';
     // The endpoint's own requests are traced as server spans, so the
-    // X-Trace-Id header (seed §5.2) names a trace that exists.
+    // X-Trace-Id header (docs/TRACING.md names a trace that exists.
     // From ROOT_CONTEXT: the HTTP instrumentation suppresses tracing for the
     // requests it is told to ignore, and this endpoint is one of them.
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);

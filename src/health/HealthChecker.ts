@@ -29,7 +29,7 @@ export interface HealthCheckerOptions {
   metricSource?: MetricSource;
 }
 
-/** The five components seed §6.1 always lists. */
+/** The five components docs/HEALTH.md always lists. */
 export const CORE_COMPONENTS = ['websocket', 'sessionManager', 'memoryManager', 'llmClient', 'mcpRegistry'] as const;
 
 const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
@@ -96,7 +96,7 @@ function within<T>(p: Promise<T>, ms: number, onTimeout: T): Promise<T> {
 const TIMED_OUT = Symbol('timed out');
 
 /**
- * The health registry (seed §6): components register a check with a timeout
+ * The health registry (docs/HEALTH.md: components register a check with a timeout
  * and a critical flag; `check()` runs them all in parallel, each bounded, and
  * aggregates the seed's EnhancedHealthResponse. Concurrent callers share one
  * run, a finished run is reused for `cacheMs`, and a hung check is awaited
@@ -200,7 +200,7 @@ export class HealthChecker {
   }
 
   /**
-   * Surfaces a daemon's getStatus() (seed §6.2): each subsystem becomes a
+   * Surfaces a daemon's getStatus() (docs/HEALTH.md: each subsystem becomes a
    * component (running -> healthy, degraded -> degraded, error/stopped ->
    * unhealthy); a registered check of the same name wins. Pass undefined to remove.
    */

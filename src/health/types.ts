@@ -1,4 +1,4 @@
-/** Health model of seed §6.1, plus the old endpoint's `checks` map and the daemon status of the old API. */
+/** Health model of docs/HEALTH.md, plus the old endpoint's `checks` map and the daemon status of the old API. */
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 

@@ -1,4 +1,4 @@
-// The adapters for the daemon classes of seed §10 (re-exported by src/index.ts).
+// The adapters for the daemon classes of docs/ADAPTERS.md (re-exported by src/index.ts).
 export { instrumentOrchestratorDaemon } from './instrumentOrchestratorDaemon.ts';
 export type { InstrumentOrchestratorDaemonOptions, OrchestratorDaemonEvents } from './instrumentOrchestratorDaemon.ts';
 export { instrumentSessionManager } from './instrumentSessionManager.ts';

@@ -30,7 +30,7 @@ export interface InstrumentLlmClientOptions {
   /** Used when no session is in context. */
   orchestratorId?: string;
   /**
-   * Adds `{ trace_id, traceparent }` to `params.metadata` (seed §5.2
+   * Adds `{ trace_id, traceparent }` to `params.metadata` (docs/TRACING.md
    * "TraceContext in request metadata"), on a shallow copy of the params.
    * Default true; set false for clients that reject unknown fields.
    */

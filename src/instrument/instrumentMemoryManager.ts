@@ -41,7 +41,7 @@ function cacheHitOf(result: unknown): boolean | undefined {
 }
 
 /**
- * Memory metrics and spans for the MemoryManager (seed §10 "instrument
+ * Memory metrics and spans for the MemoryManager (docs/ADAPTERS.md "instrument
  * store/search/compact"): each operation runs in a `memory.{op} {tier}`
  * span; searches count and time `wundr_memory_searches_total` /
  * `_search_latency_seconds` with cache hits and misses (from a result's

@@ -34,7 +34,7 @@ const DEFAULT_EVENTS: OrchestratorDaemonEvents = {
 };
 
 /**
- * Agent lifecycle metrics (seed §10 "OrchestratorDaemon: emit on
+ * Agent lifecycle metrics (docs/ADAPTERS.md "OrchestratorDaemon: emit on
  * spawn/complete/fail events"): listens to the daemon's session events and
  * records `wundr_agent_spawned_total`, `wundr_agent_running`,
  * `wundr_agent_completed_total`, `wundr_agent_failed_total`,

@@ -32,7 +32,7 @@ interface ResultLike {
 }
 
 /**
- * Session metrics and spans for SessionExecutor.executeSession (seed §10):
+ * Session metrics and spans for SessionExecutor.executeSession (docs/ADAPTERS.md:
  * the session runs inside its `invoke_agent {type}` span (reusing the one
  * the SessionManager adapter opened for the same spawn), with the session
  * in the context so the LLM and tool adapters label their metrics with it;

@@ -29,9 +29,9 @@ const START_EVENTS = ['session:running', 'session:spawned'];
 const END_EVENTS = ['session:completed', 'session:failed', 'session:stopped'];
 
 /**
- * Session count and spans for the SessionManager (seed §10 "update on
+ * Session count and spans for the SessionManager (docs/ADAPTERS.md "update on
  * spawn/stop"): `spawnSession` runs inside an `invoke_agent {type}` span
- * (the "Session Spawn" of seed §5.3; the session's LLM and tool spans nest
+ * (the "Session Spawn" of docs/TRACING.md; the session's LLM and tool spans nest
  * under it), `stopSession` gets a `session.stop` span, and
  * `orchestrator_sessions_active{orchestrator_id,session_type}` follows the
  * session events (or, without events, spawn/stop). Returns the undo function.

@@ -11,7 +11,7 @@ export interface InstrumentTaskQueueOptions {
 }
 
 /**
- * Queue metrics (seed §3.1 "Queue and Processing", the `queuedTasks` of
+ * Queue metrics (docs/METRICS.md "Queue and Processing", the `queuedTasks` of
  * getStatus()): `wundr_queue_enqueued_total`, `_dequeued_total`,
  * `wundr_queue_depth` after each change, and `_processing_duration_seconds`
  * around the process method (no span: the item's work belongs to the trace
@@ -66,7 +66,7 @@ export function instrumentTaskQueue(queue: object, options: InstrumentTaskQueueO
         wrapMethod(queue, m.process, (original) =>
           function (this: unknown, ...args: unknown[]) {
             // No span: the work a queue item carries (a session) is a child of
-            // the request that enqueued it, not of the queue (seed §5.3 tree).
+            // the request that enqueued it, not of the queue (docs/TRACING.md tree).
             const t0 = performance.now();
             const end = () => guard('queue metrics', () => queueMetrics.processingDuration.observe(labels, since(t0)));
             let out: unknown;

@@ -29,7 +29,7 @@ export function utilizationPercent(e: Obj): number | undefined {
 }
 
 /**
- * Budget metrics from the TokenBudgetTracker (seed §10 "forward threshold
+ * Budget metrics from the TokenBudgetTracker (docs/ADAPTERS.md "forward threshold
  * events"): each threshold event sets
  * `orchestrator_budget_utilization_percent{orchestrator_id,period}` and
  * writes a warning line (the Budget Exhaustion alert reads the gauge).

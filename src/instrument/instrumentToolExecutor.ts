@@ -62,7 +62,7 @@ function errorTypeOfResult(result: unknown): string {
 }
 
 /**
- * Tool metrics and spans for the ToolExecutor (seed §10 "wrap
+ * Tool metrics and spans for the ToolExecutor (docs/ADAPTERS.md "wrap
  * executeToolCalls"): each call runs in an `execute_tool {tool}` span and is
  * counted in `wundr_tool_execution_total` / `_duration_seconds` (by status),
  * `wundr_tool_errors_total` and `orchestrator_tool_invocations_total`; a

@@ -81,7 +81,7 @@ function defaultSubscription(_msg: unknown, type: string): 'subscribe' | 'unsubs
 }
 
 /**
- * WebSocket metrics and spans for a `ws` WebSocketServer (seed §10
+ * WebSocket metrics and spans for a `ws` WebSocketServer (docs/ADAPTERS.md
  * "instrument connection/message handlers"): connections (`auth_method`),
  * disconnections, messages in and out by type with their sizes, errors,
  * and session subscriptions. Each incoming message is dispatched to the

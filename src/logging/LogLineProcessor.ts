@@ -24,7 +24,7 @@ export interface LogLineProcessorOptions {
 const OWN_FIELDS = new Set(['component', 'sessionId', 'orchestratorId', 'correlationId', 'duration']);
 
 /**
- * A LogRecordProcessor that prints any OTel LogRecord as a seed §4.1 line
+ * A LogRecordProcessor that prints any OTel LogRecord as a docs/LOGGING.md line
  * (json or text), e.g. records emitted by other libraries through the logs
  * API. Not installed by default (a library that bridges its own logger to
  * OTel usually prints its own lines too); add it to a LoggerProvider's

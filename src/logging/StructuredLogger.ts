@@ -14,7 +14,7 @@ import {
   type LoggingSettings,
 } from './runtime.ts';
 
-/** Fields a child logger binds (seed §4.3). Known LogEntry fields go to the top level, the rest into `metadata`. */
+/** Fields a child logger binds (docs/LOGGING.md. Known LogEntry fields go to the top level, the rest into `metadata`. */
 export interface LogContext {
   sessionId?: string;
   orchestratorId?: string;
@@ -68,8 +68,8 @@ function isoNow(ms: number): string {
 }
 
 /**
- * The structured logger (seed §4): one JSON (or text) line per call on
- * stdout in the seed §4.1 LogEntry shape, and one OTel LogRecord through
+ * The structured logger (docs/LOGGING.md: one JSON (or text) line per call on
+ * stdout in the docs/LOGGING.md LogEntry shape, and one OTel LogRecord through
  * the logs API, both carrying the active span's trace and span ids.
  * Same call sites as the old console `Logger`, which names this class too.
  *
@@ -150,7 +150,7 @@ export class StructuredLogger {
   }
 
   /**
-   * A logger with more bound fields (seed §4.3); the child's fields win over
+   * A logger with more bound fields (docs/LOGGING.md; the child's fields win over
    * the parent's, and children of children merge.
    *
    * @example
@@ -280,7 +280,7 @@ export class StructuredLogger {
         if (metadata !== null && typeof metadata === 'object' && !Array.isArray(metadata) && !(metadata instanceof Error)) {
           const m = metadata as Record<string, unknown>;
           meta = r.redact(m) as Record<string, unknown>;
-          // Seed §4.1 fields given per call go to the top level.
+          // docs/LOGGING.md fields given per call go to the top level.
           const e = m['error'] ?? m['err'];
           if (e instanceof Error && err === undefined) {
             err = e;

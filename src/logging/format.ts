@@ -1,6 +1,6 @@
 import type { LogLevelName } from '../config.ts';
 
-/** One log line's content: seed §4.1, field for field. */
+/** One log line's content: docs/LOGGING.md, field for field. */
 export interface LogEntry {
   /** ISO 8601. */
   timestamp: string;
@@ -92,7 +92,7 @@ function textKey(k: string): string {
 }
 
 /**
- * The text mode line (seed §4.2, the old format):
+ * The text mode line (docs/LOGGING.md, the old format):
  * `[timestamp] [LEVEL] [component] [trace=<8 hex>] message key=value …`.
  * The trace part appears when a trace id is known. Strings with spaces,
  * quotes or `=` are JSON-quoted; control characters and newlines are

@@ -1,5 +1,5 @@
 /**
- * Process metrics of seed §3.1 (last block) as OTel observable instruments,
+ * Process metrics of docs/METRICS.md (last block) as OTel observable instruments,
  * read when a reader collects — no timers. Switched by
  * METRICS_COLLECT_DEFAULT (config.metrics.collectDefault).
  *

@@ -5,7 +5,7 @@
  * the dashboard panels and the alert expressions are derived. Adding a
  * metric is one entry here (plus its field in the area object, if any).
  *
- * Names: `name` is the Prometheus family name exactly as served (seed §3.1,
+ * Names: `name` is the Prometheus family name exactly as served (docs/METRICS.md,
  * §2.1 and the later channel/plugin metrics of the old code). `otelName` is
  * the OTel instrument name; the Prometheus exporter derives `name` from it
  * by appending `_total` to monotonic counters and nothing else (it never
@@ -20,7 +20,7 @@
 /** How a metric is recorded and rendered. */
 export type MetricKind = 'counter' | 'gauge' | 'histogram';
 
-/** The typed area a metric belongs to (seed §3.2, plus the later areas). */
+/** The typed area a metric belongs to (docs/METRICS.md, plus the later areas). */
 export type MetricArea =
   | 'agent'
   | 'session'
@@ -39,9 +39,9 @@ export type MetricArea =
 
 /**
  * Where a metric comes from:
- * - `seed`: seed §3.1 (the /metrics contract),
+ * - `seed`: docs/METRICS.md (the /metrics contract),
  * - `later`: the channel/plugin/summary metrics the old code added after the seed,
- * - `legacy`: seed §2.1 `orchestrator_*`, kept on prom-client and bridged,
+ * - `legacy`: docs/METRICS.md `orchestrator_*`, kept on prom-client and bridged,
  * - `self`: the package's own health metrics.
  */
 export type MetricSource = 'seed' | 'later' | 'legacy' | 'self';
@@ -91,7 +91,7 @@ export interface MetricDef {
 export const OVERFLOW_VALUE = 'other';
 
 /**
- * Default cap on distinct values per label key, per metric (seed §12). The
+ * Default cap on distinct values per label key, per metric (docs/RELIABILITY.md. The
  * 201st distinct tool name of `wundr_tool_execution_total` is recorded as
  * `tool_name="other"` and counted in `wundr_metrics_label_overflow_total`.
  * Keys with a fixed value set use `MetricDef.values` instead.
@@ -162,7 +162,7 @@ const TOOL_STATUS = ['success', 'error', 'timeout'];
 
 /** Every metric, in the order of the seed and the reference. */
 export const CATALOGUE: readonly MetricDef[] = Object.freeze([
-  // --- seed §2.1: orchestrator_* on prom-client, bridged -------------------
+  // --- docs/METRICS.md: orchestrator_* on prom-client, bridged -------------------
   def({ name: 'orchestrator_sessions_active', kind: 'gauge', unit: '{session}', help: 'Number of currently active orchestrator sessions', labels: [O, ST], area: 'orchestrator', field: 'sessionsActive', source: 'legacy', via: 'prom-client' }),
   def({ name: 'orchestrator_tokens_used_total', kind: 'counter', unit: '{token}', help: 'Total number of tokens used by the orchestrator', labels: [O, 'model'], area: 'orchestrator', field: 'tokensUsed', source: 'legacy', via: 'prom-client', otelName: 'orchestrator_tokens_used_total' }),
   def({ name: 'orchestrator_message_latency_seconds', kind: 'histogram', unit: 's', help: 'Message processing latency in seconds', labels: [O], buckets: BUCKETS.B1, area: 'orchestrator', field: 'messageLatency', source: 'legacy', via: 'prom-client' }),
@@ -172,7 +172,7 @@ export const CATALOGUE: readonly MetricDef[] = Object.freeze([
   def({ name: 'orchestrator_errors_total', kind: 'counter', unit: '{error}', help: 'Total number of errors by type', labels: [O, 'error_type'], area: 'orchestrator', field: 'errorCount', source: 'legacy', via: 'prom-client', otelName: 'orchestrator_errors_total' }),
   def({ name: 'orchestrator_budget_utilization_percent', kind: 'gauge', unit: '%', help: 'Budget utilization percentage by period', labels: [O, 'period'], values: { period: ['daily', 'weekly', 'monthly'] }, area: 'orchestrator', field: 'budgetUtilization', source: 'legacy', via: 'prom-client' }),
 
-  // --- seed §3.1: agent lifecycle --------------------------------------------
+  // --- docs/METRICS.md: agent lifecycle --------------------------------------------
   def({ name: 'wundr_agent_spawned_total', kind: 'counter', unit: '{agent}', help: 'Total number of agents spawned', labels: [O, ST], area: 'agent', field: 'spawned', source: 'seed' }),
   def({ name: 'wundr_agent_running', kind: 'gauge', unit: '{agent}', help: 'Number of currently running agents', labels: [O, ST], area: 'agent', field: 'running', source: 'seed' }),
   def({ name: 'wundr_agent_completed_total', kind: 'counter', unit: '{agent}', help: 'Total number of agents that completed successfully', labels: [O, ST, 'exit_reason'], area: 'agent', field: 'completed', source: 'seed' }),

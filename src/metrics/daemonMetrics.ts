@@ -1,5 +1,5 @@
 /**
- * The eight `orchestrator_*` metrics of seed §2.1, on prom-client's global
+ * The eight `orchestrator_*` metrics of docs/METRICS.md, on prom-client's global
  * default registry as in the old code, with its public API unchanged
  * (`daemonMetrics`, `MetricsRegistry`, `metricsRegistry`, the legacy
  * `record*` helpers and the label types). Names, help texts, labels and
@@ -212,7 +212,7 @@ export const metricsRegistry: MetricsRegistry = new Proxy({} as MetricsRegistry,
 
 // --- legacy helpers (unchanged signatures) ------------------------------------
 // The helpers pass label values through the same cardinality guard as the
-// wundr_ metrics (seed §12); direct `daemonMetrics.x.inc()` calls do not.
+// wundr_ metrics (docs/RELIABILITY.md; direct `daemonMetrics.x.inc()` calls do not.
 
 const guards = new Map<string, GaugeFamily>();
 function guarded(field: string, labels: Labels): Labels {

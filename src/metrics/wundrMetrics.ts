@@ -1,5 +1,5 @@
 /**
- * The typed recording API of the wundr_ metrics (seed §3.2), one object per
+ * The typed recording API of the wundr_ metrics (docs/METRICS.md, one object per
  * area with the old code's object and field names (`agentMetrics.spawned`,
  * `toolMetrics.executionDuration`, …) and prom-client's call shapes
  * (`inc(labels, v)`, `set`, `observe`, `labels(...)`), plus the old
@@ -127,7 +127,7 @@ export interface SystemResourceMetrics {
   uptime: ObservedMetric;
 }
 
-// Seed §3.2 names for the same interfaces.
+// docs/METRICS.md names for the same interfaces.
 export type AgentMetrics = AgentLifecycleMetrics;
 export type SessionMetrics = EnhancedSessionMetrics;
 export type MemoryMetrics = MemorySystemMetrics;

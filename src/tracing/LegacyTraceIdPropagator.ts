@@ -35,7 +35,7 @@ export function randomSpanId(): string {
 
 /**
  * The old wundr tracer's `x-trace-id` (+ optional `x-span-id`) header/field
- * (seed §5.2). Put it BEFORE the W3C propagator in a composite, so a valid
+ * (docs/TRACING.md. Put it BEFORE the W3C propagator in a composite, so a valid
  * `traceparent` in the same carrier wins. A valid id joins its trace; anything
  * else is ignored, so the next span starts a fresh trace. The old tracer sent
  * all-zero ids for unsampled traces, so a non-zero id means sampled. With

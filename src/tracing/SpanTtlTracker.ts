@@ -23,7 +23,7 @@ export interface SpanTtlStats {
 type Tracked = Span & { startTime?: [number, number] };
 
 /**
- * Seed §12 "trace context memory leak": spans started by the helpers and
+ * docs/RELIABILITY.md "trace context memory leak": spans started by the helpers and
  * never ended are ended after the TTL with an error status and the attribute
  * `wundr.span.expired=true`, counted, and published on
  * `wundr:tracing:span-expired`.

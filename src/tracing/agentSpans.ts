@@ -66,7 +66,7 @@ export interface AgentSpanInfo {
   agentId?: string;
 }
 
-/** `invoke_agent {name}` (INTERNAL): a session spawned for an agent (seed §5.3 "Session Spawn"). */
+/** `invoke_agent {name}` (INTERNAL): a session spawned for an agent (docs/TRACING.md "Session Spawn"). */
 export function startAgentSpan(info: AgentSpanInfo, ctx: Context = context.active()): Span {
   const s = skip(ctx, false);
   if (s) return s;
@@ -88,7 +88,7 @@ export interface SessionCompleteInfo {
   iterations?: number;
 }
 
-/** `session.complete` (INTERNAL, ended at once): the last child of the session span (seed §5.3 "Session Complete"). */
+/** `session.complete` (INTERNAL, ended at once): the last child of the session span (docs/TRACING.md "Session Complete"). */
 export function recordSessionComplete(info: SessionCompleteInfo, ctx: Context = context.active()): void {
   const s = skip(ctx, false);
   if (s) return;
@@ -145,7 +145,7 @@ export function setChatUsage(span: Span, usage: ChatUsage): void {
 }
 
 /**
- * Trace context for LLM request metadata (seed §5.2 "Session -> LLM call"):
+ * Trace context for LLM request metadata (docs/TRACING.md "Session -> LLM call"):
  * `{ trace_id, traceparent[, tracestate] }` of `ctx` (default: active), or
  * `{}` without a valid span.
  */
@@ -247,7 +247,7 @@ const recordSetter = {
 };
 
 /**
- * Headers for an outgoing federation request (seed §5.2): `traceparent`
+ * Headers for an outgoing federation request (docs/TRACING.md: `traceparent`
  * (+ `tracestate`, `baggage`) from the configured propagator, and always
  * `x-trace-id` / `x-span-id` for peers that only know the old header.
  *

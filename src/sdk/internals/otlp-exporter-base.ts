@@ -22,7 +22,7 @@ export function retryingTransportOf(exporter: unknown): RetryingTransport | unde
  * Makes an OTLP/HTTP exporter wait between retries on an unref()ed timer:
  * the backoff timer is the one handle of an export that the unref'd socket
  * agent cannot reach, and it would hold a finished program open
- * (docs/RELIABILITY.md, "Shutdown"). The schedule and the deadline are
+ * (docs/RELIABILITY.md, "Known limits"). The schedule and the deadline are
  * unchanged. Fallback: returns false and leaves the exporter as it is.
  */
 export function unrefRetryTimers(exporter: unknown): boolean {
