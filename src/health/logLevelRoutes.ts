@@ -5,7 +5,7 @@ import { json } from './routes.ts';
 
 /**
  * What /loglevel needs from the logging part's level registry
- * (`getLogLevelRegistry()`, issue 4). Methods are looked up by name so the
+ * (`getLogLevelRegistry()`). Methods are looked up by name so the
  * route keeps working across small API differences (old and new spellings).
  */
 export interface LogLevelControl {

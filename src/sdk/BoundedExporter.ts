@@ -30,8 +30,7 @@ export interface BoundedExporterOptions {
    * sdk-trace/sdk-logs 3.1) is what would keep a finished app alive while a
    * collector hangs. While the app produces, a waiting processor is what we
    * want: it drops new items at its own queue at once, so they die young
-   * (releasing it every 2 s instead made V8 grow its heap by 64 MB under
-   * load: items then lived seconds and were promoted before being dropped).
+   * instead of being promoted by V8 (docs/RELIABILITY.md).
    */
   maxHoldMs?: number;
 }
@@ -46,15 +45,11 @@ interface Batch<T> {
  * for every item: delivered, or counted in `wundr_otel_telemetry_dropped_total`
  * and reported (rate-limited) through the global error handler.
  *
- * Why (measured, issue 9): the BatchSpanProcessor of sdk-trace 3.1 loses its
- * "one export at a time" guard whenever an export fails — its `finally`
- * starts the next export and its `catch` then clears the in-flight flag of
- * that new one — so with a collector that refuses or hangs, each failed
- * export adds another parallel export chain. Every pending export holds its
- * batch of spans and its serialized request for the exporter's retry window
- * (up to OTEL_EXPORTER_OTLP_TIMEOUT), up to the exporter's 30 concurrent
- * sends: about 15,000 spans, which is the RSS the plain SDK grew by with a
- * refusing collector. Here:
+ * Why: the BatchSpanProcessor of sdk-trace 3.1 loses its "one export at a
+ * time" guard whenever an export fails, so a collector that refuses or hangs
+ * makes parallel export chains, each holding its batch for the retry window
+ * (the mechanism and the figures: docs/RELIABILITY.md, "What we found and
+ * changed"). Here:
  * - in flight: one batch; one more at the door (sent next); during a
  *   flush, up to `maxWaitingBatches` waiting as well; anything more is
  *   dropped at once (the processor only sends more once released);
