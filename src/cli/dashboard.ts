@@ -5,7 +5,7 @@ export const dashboardCommand: Command = {
   name: 'dashboard',
   summary: 'print the Grafana dashboard (JSON model, Grafana 10+)',
   usage:
-    'Usage: wundr-otel dashboard\n\nPrints the Grafana dashboard of seed §9, generated from the metric catalogue\n(the same JSON as deploy/grafana/dashboards/wundr.json).\n',
+    'Usage: wundr-otel dashboard\n\nPrints the Grafana dashboard of the wundr orchestrator daemon, generated from the metric catalogue\n(the same JSON as deploy/grafana/dashboards/wundr.json).\n',
   run(args) {
     parseCommandArgs(args, {});
     // Loaded on demand: the Grafana builder is only needed here.

@@ -11,9 +11,9 @@ export const BEGIN_MARKER = '<!-- BEGIN GENERATED: catalogueMarkdown() -->';
 export const END_MARKER = '<!-- END GENERATED -->';
 
 const SOURCE_TITLES: Record<MetricDef['source'], string> = {
-  seed: 'Seed §3.1 (wundr_)',
-  later: 'Channel, plugin and summary metrics (added by the old code after the seed)',
-  legacy: 'Seed §2.1 (orchestrator_, prom-client, bridged)',
+  seed: 'The daemon\'s metrics (wundr_)',
+  later: 'Channel, plugin and summary metrics (wundr_, added later by the daemon)',
+  legacy: 'Legacy orchestrator_ metrics (prom-client, bridged)',
   self: 'The package\'s own',
 };
 
