@@ -9,50 +9,19 @@
  */
 
 import { DEFAULT_OTLP_ENDPOINT, otlpSignals } from './config/otlp.ts';
-import { hostValue, parseKeyValueList, quoteValue, Reader, validUrl } from './config/reader.ts';
-import type {
-  BatchConfig,
-  ConfigResult,
-  ConfigWarning,
-  DiagLevelName,
-  Env,
-  LogFormat,
-  LogLevelName,
-  LogsExporterName,
-  MetricsExporterName,
-  MetricsTemporality,
-  PropagatorName,
-  SamplerName,
-  TracesExporterName,
-  WundrOtelConfig,
-} from './config/types.ts';
+import { quoteValue, Reader, validUrl } from './config/reader.ts';
+import type { BatchConfig, ConfigResult, ConfigWarning, Env, MetricsExporterName, SamplerName, WundrOtelConfig } from './config/types.ts';
+import { DEFAULT_REDACT_KEYS, DEFAULT_SERVICE_NAME, VARIABLES } from './config/variables.ts';
 
 export type * from './config/types.ts';
-export { CONFIG_VARIABLES, SECRET_VARIABLES } from './config/variables.ts';
+export { CONFIG_VARIABLES, SECRET_VARIABLES, VARIABLES, DEFAULT_SERVICE_NAME, DEFAULT_METRICS_PORT, DEFAULT_REDACT_KEYS } from './config/variables.ts';
 export { quoteValue, DEFAULT_OTLP_ENDPOINT };
 
-export const DEFAULT_SERVICE_NAME = 'wundr-orchestrator';
-export const DEFAULT_METRICS_PORT = 9090;
-export const DEFAULT_REDACT_KEYS: readonly string[] = [
-  'authorization',
-  'apikey',
-  'password',
-  'passwd',
-  'token',
-  'accesstoken',
-  'refreshtoken',
-  'secret',
-  'clientsecret',
-  'cookie',
-  'setcookie',
-  'privatekey',
-];
-
-function batch(r: Reader, prefix: 'OTEL_BSP' | 'OTEL_BLRP', defaults: BatchConfig): BatchConfig {
-  const scheduledDelayMillis = r.number(`${prefix}_SCHEDULE_DELAY`, defaults.scheduledDelayMillis, { min: 0, max: 3600000, integer: true });
-  const exportTimeoutMillis = r.number(`${prefix}_EXPORT_TIMEOUT`, defaults.exportTimeoutMillis, { min: 1, max: 600000, integer: true });
-  const maxQueueSize = r.number(`${prefix}_MAX_QUEUE_SIZE`, defaults.maxQueueSize, { min: 1, max: 1_000_000, integer: true });
-  let maxExportBatchSize = r.number(`${prefix}_MAX_EXPORT_BATCH_SIZE`, defaults.maxExportBatchSize, { min: 1, max: 1_000_000, integer: true });
+function batch(r: Reader, prefix: 'OTEL_BSP' | 'OTEL_BLRP'): BatchConfig {
+  const scheduledDelayMillis = r.get(`${prefix}_SCHEDULE_DELAY`);
+  const exportTimeoutMillis = r.get(`${prefix}_EXPORT_TIMEOUT`);
+  const maxQueueSize = r.get(`${prefix}_MAX_QUEUE_SIZE`);
+  let maxExportBatchSize = r.get(`${prefix}_MAX_EXPORT_BATCH_SIZE`);
   if (maxExportBatchSize > maxQueueSize) {
     r.warn(
       `${prefix}_MAX_EXPORT_BATCH_SIZE`,
@@ -80,32 +49,25 @@ function disagree(r: Reader, otelVar: string, seedVar: string, used: string): vo
 export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): ConfigResult {
   const r = new Reader(env);
 
-  const disabled = r.bool('OTEL_SDK_DISABLED', false);
+  const disabled = r.get('OTEL_SDK_DISABLED');
 
   // Resource
-  const resourceAttributes = parseKeyValueList(r, 'OTEL_RESOURCE_ATTRIBUTES');
-  const serviceName = r.raw('OTEL_SERVICE_NAME') ?? resourceAttributes['service.name'] ?? DEFAULT_SERVICE_NAME;
+  const resourceAttributes = r.get('OTEL_RESOURCE_ATTRIBUTES');
+  const serviceName = r.get('OTEL_SERVICE_NAME') ?? resourceAttributes['service.name'] ?? DEFAULT_SERVICE_NAME;
   const serviceVersion = resourceAttributes['service.version'];
   const serviceInstanceId = resourceAttributes['service.instance.id'];
 
-  const diagLogLevel = r.oneOf<DiagLevelName>(
-    'OTEL_LOG_LEVEL',
-    ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'],
-    'warn',
-  );
+  const diagLogLevel = r.get('OTEL_LOG_LEVEL');
 
-  const propagators = r.list<PropagatorName>('OTEL_PROPAGATORS', ['tracecontext', 'baggage', 'xtraceid'], ['tracecontext', 'baggage']) ?? [
-    'tracecontext',
-    'baggage',
-  ];
+  const propagators = r.get('OTEL_PROPAGATORS');
 
-  const shutdownTimeoutMs = r.number('WUNDR_OTEL_SHUTDOWN_TIMEOUT', 5000, { min: 0, max: 120000, integer: true });
+  const shutdownTimeoutMs = r.get('WUNDR_OTEL_SHUTDOWN_TIMEOUT');
 
   // Logging
-  const format = r.oneOf<LogFormat>('LOG_FORMAT', ['json', 'text'], facts.stdoutIsTTY === true ? 'text' : 'json');
-  const level = r.oneOf<LogLevelName>('LOG_LEVEL', ['debug', 'info', 'warn', 'error'], 'info');
-  const logsExporters = r.list<LogsExporterName>('OTEL_LOGS_EXPORTER', ['otlp', 'console'], ['otlp']) ?? ['otlp'];
-  const redactRaw = r.raw('LOG_REDACT_KEYS');
+  const format = r.get('LOG_FORMAT', facts.stdoutIsTTY === true ? 'text' : 'json');
+  const level = r.get('LOG_LEVEL');
+  const logsExporters = r.get('OTEL_LOGS_EXPORTER');
+  const redactRaw = r.get('LOG_REDACT_KEYS');
   const redactKeys =
     redactRaw === undefined
       ? [...DEFAULT_REDACT_KEYS]
@@ -113,23 +75,15 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
           .split(',')
           .map((k) => normalizeKey(k))
           .filter((k) => k !== '');
-  const maxStringLength = r.number('LOG_MAX_STRING_LENGTH', 16384, { min: 16, max: 10_000_000, integer: true });
-  const blrp = batch(r, 'OTEL_BLRP', { scheduledDelayMillis: 1000, exportTimeoutMillis: 30000, maxQueueSize: 2048, maxExportBatchSize: 512 });
+  const maxStringLength = r.get('LOG_MAX_STRING_LENGTH');
+  const blrp = batch(r, 'OTEL_BLRP');
 
   // Tracing
-  const tracingEnabled = r.bool('TRACING_ENABLED', true);
-  const tracesExporters = r.list<TracesExporterName>('OTEL_TRACES_EXPORTER', ['otlp', 'console'], ['otlp']) ?? ['otlp'];
-  const samplers: SamplerName[] = [
-    'always_on',
-    'always_off',
-    'traceidratio',
-    'parentbased_always_on',
-    'parentbased_always_off',
-    'parentbased_traceidratio',
-  ];
-  const seedRate = r.optNumber('TRACING_SAMPLE_RATE', 1, { min: 0, max: 1 });
-  const otelSampler = r.optOneOf<SamplerName>('OTEL_TRACES_SAMPLER', samplers, 'parentbased_always_on');
-  const otelSamplerArg = r.optNumber('OTEL_TRACES_SAMPLER_ARG', 1, { min: 0, max: 1 });
+  const tracingEnabled = r.get('TRACING_ENABLED');
+  const tracesExporters = r.get('OTEL_TRACES_EXPORTER');
+  const seedRate = r.opt('TRACING_SAMPLE_RATE');
+  const otelSampler = r.opt('OTEL_TRACES_SAMPLER');
+  const otelSamplerArg = r.opt('OTEL_TRACES_SAMPLER_ARG');
   let sampler: SamplerName;
   let samplerArg: number;
   if (otelSampler !== undefined) {
@@ -146,13 +100,13 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
     samplerArg = seedRate ?? otelSamplerArg ?? 1;
     sampler = samplerArg >= 1 ? 'parentbased_always_on' : 'parentbased_traceidratio';
   }
-  const spanTtlMs = r.number('TRACING_SPAN_TTL_MS', 300000, { min: 1000, max: 86_400_000, integer: true });
-  const httpServerSpans = r.oneOf('WUNDR_OTEL_HTTP_SERVER_SPANS', ['diagnostics_channel', 'instrumentation'] as const, 'diagnostics_channel');
-  const bsp = batch(r, 'OTEL_BSP', { scheduledDelayMillis: 5000, exportTimeoutMillis: 30000, maxQueueSize: 2048, maxExportBatchSize: 512 });
+  const spanTtlMs = r.get('TRACING_SPAN_TTL_MS');
+  const httpServerSpans = r.get('WUNDR_OTEL_HTTP_SERVER_SPANS');
+  const bsp = batch(r, 'OTEL_BSP');
 
   // Metrics
-  const metricsEnabledSeed = r.optBool('METRICS_ENABLED', true);
-  const otelMetricsExporters = r.list<MetricsExporterName>('OTEL_METRICS_EXPORTER', ['prometheus', 'otlp', 'console'], ['prometheus']);
+  const metricsEnabledSeed = r.opt('METRICS_ENABLED');
+  const otelMetricsExporters = r.opt('OTEL_METRICS_EXPORTER');
   let metricsExporters: MetricsExporterName[];
   if (otelMetricsExporters !== undefined) {
     metricsExporters = otelMetricsExporters;
@@ -164,23 +118,22 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
   }
   const metricsEnabled = metricsExporters.length > 0;
 
-  const portOpts = { min: 1, max: 65535, integer: true, what: 'a TCP port (1-65535)' };
-  const seedPort = r.optNumber('METRICS_PORT', DEFAULT_METRICS_PORT, portOpts);
-  const otelPort = r.optNumber('OTEL_EXPORTER_PROMETHEUS_PORT', DEFAULT_METRICS_PORT, portOpts);
-  const port = otelPort ?? seedPort ?? DEFAULT_METRICS_PORT;
+  const seedPort = r.opt('METRICS_PORT');
+  const otelPort = r.opt('OTEL_EXPORTER_PROMETHEUS_PORT');
+  const port = otelPort ?? seedPort ?? VARIABLES.METRICS_PORT.default;
   if (otelPort !== undefined && seedPort !== undefined && otelPort !== seedPort) {
     disagree(r, 'OTEL_EXPORTER_PROMETHEUS_PORT', 'METRICS_PORT', String(port));
   }
-  const seedHost = hostValue(r, 'METRICS_HOST');
-  const otelHost = hostValue(r, 'OTEL_EXPORTER_PROMETHEUS_HOST');
-  const host = otelHost ?? seedHost ?? '0.0.0.0';
+  const seedHost = r.opt('METRICS_HOST');
+  const otelHost = r.opt('OTEL_EXPORTER_PROMETHEUS_HOST');
+  const host = otelHost ?? seedHost ?? VARIABLES.METRICS_HOST.default;
   if (otelHost !== undefined && seedHost !== undefined && otelHost !== seedHost) {
     disagree(r, 'OTEL_EXPORTER_PROMETHEUS_HOST', 'METRICS_HOST', host);
   }
-  const collectDefault = r.bool('METRICS_COLLECT_DEFAULT', true);
-  const temporality = r.oneOf<MetricsTemporality>('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', ['cumulative', 'delta', 'lowmemory'], 'cumulative');
-  const exportIntervalMs = r.number('OTEL_METRIC_EXPORT_INTERVAL', 60000, { min: 100, max: 86_400_000, integer: true });
-  let exportTimeoutMs = r.number('OTEL_METRIC_EXPORT_TIMEOUT', 30000, { min: 1, max: 600000, integer: true });
+  const collectDefault = r.get('METRICS_COLLECT_DEFAULT');
+  const temporality = r.get('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE');
+  const exportIntervalMs = r.get('OTEL_METRIC_EXPORT_INTERVAL');
+  let exportTimeoutMs = r.get('OTEL_METRIC_EXPORT_TIMEOUT');
   if (exportTimeoutMs > exportIntervalMs && r.raw('OTEL_METRIC_EXPORT_TIMEOUT') === undefined) {
     exportTimeoutMs = exportIntervalMs;
   } else if (exportTimeoutMs > exportIntervalMs) {
@@ -192,13 +145,13 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
   }
 
   // Health and alerting
-  const healthEnabled = r.bool('HEALTH_CHECK_ENABLED', true);
-  const healthTimeout = r.number('HEALTH_CHECK_TIMEOUT', 5000, { min: 1, max: 600000, integer: true });
-  const alertingEnabled = r.bool('ALERTING_ENABLED', true);
-  const evaluationIntervalSeconds = r.number('ALERTING_EVALUATION_INTERVAL', 30, { min: 1, max: 86400 });
+  const healthEnabled = r.get('HEALTH_CHECK_ENABLED');
+  const healthTimeout = r.get('HEALTH_CHECK_TIMEOUT');
+  const alertingEnabled = r.get('ALERTING_ENABLED');
+  const evaluationIntervalSeconds = r.get('ALERTING_EVALUATION_INTERVAL');
 
   const webhookUrls: string[] = [];
-  const hooks = r.raw('ALERTING_WEBHOOK_URL');
+  const hooks = r.get('ALERTING_WEBHOOK_URL');
   if (hooks !== undefined) {
     const bad: string[] = [];
     for (const u of hooks.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
@@ -213,8 +166,8 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
     }
   }
 
-  const token = r.raw('WUNDR_OTEL_ENDPOINT_TOKEN');
-  const adminToken = r.raw('WUNDR_OTEL_ADMIN_TOKEN') ?? token;
+  const token = r.get('WUNDR_OTEL_ENDPOINT_TOKEN');
+  const adminToken = r.get('WUNDR_OTEL_ADMIN_TOKEN') ?? token;
 
   const config: WundrOtelConfig = {
     disabled,

@@ -1,6 +1,36 @@
 /** Reading and checking single variables, with the warning texts of every kind of bad value. */
 import type { ConfigWarning, Env } from './types.ts';
-import { SECRET_VARIABLES } from './variables.ts';
+import {
+  SECRET_VARIABLES,
+  VARIABLES,
+  type BoolSpec,
+  type HostSpec,
+  type KeyValuesSpec,
+  type ListSpec,
+  type NumberSpec,
+  type OneOfSpec,
+  type SpecOf,
+  type UrlSpec,
+  type VariableName,
+  type VariableSpec,
+} from './variables.ts';
+
+/** The type a table entry reads to. */
+export type ValueOf<S> = S extends BoolSpec
+  ? boolean
+  : S extends NumberSpec
+    ? number
+    : S extends OneOfSpec<infer T>
+      ? T
+      : S extends ListSpec<infer T>
+        ? T[]
+        : S extends KeyValuesSpec
+          ? Record<string, string>
+          : S extends HostSpec
+            ? string
+            : S extends UrlSpec
+              ? string | undefined
+              : string | undefined;
 
 /** Longest value quoted back in a warning; hostile values are cut and escaped. */
 const MAX_QUOTED = 64;
@@ -40,6 +70,61 @@ export class Reader {
       variable,
       `${variable}=${quoteValue(variable, this.env[variable])} is not ${expected}; using ${formatUsed(used)}`,
     );
+  }
+
+  /**
+   * Reads one variable as its table entry says: its default when unset, and
+   * one warning plus the default when invalid. `def` replaces the entry's
+   * default where it depends on something else (a TTY, the base OTLP value).
+   */
+  get<N extends VariableName>(name: N, def?: ValueOf<SpecOf<N>>): ValueOf<SpecOf<N>> {
+    const s = VARIABLES[name] as VariableSpec;
+    const d = (def ?? ('default' in s ? s.default : undefined)) as never;
+    switch (s.kind) {
+      case 'bool':
+        return this.bool(name, d) as never;
+      case 'number':
+        return this.number(name, d, s) as never;
+      case 'oneOf':
+        return this.oneOf(name, s.values, d) as never;
+      case 'list':
+        return (this.list(name, s.values, s.default) ?? [...s.default]) as never;
+      case 'keyValues':
+        return parseKeyValueList(this, name) as never;
+      case 'url': {
+        const v = this.raw(name);
+        if (v === undefined || validUrl(v)) return (v ?? d) as never;
+        this.invalid(name, 'an http(s) URL', s.fallback);
+        return d;
+      }
+      case 'host':
+        return (hostValue(this, name) ?? d) as never;
+      case 'text':
+        return this.raw(name) as never;
+    }
+  }
+
+  /**
+   * Reads a variable that gives way to another one: undefined when unset,
+   * so the caller can tell "unset" from "set to the default". An invalid
+   * number or host is undefined too (after its warning).
+   */
+  opt<N extends VariableName>(name: N): ValueOf<SpecOf<N>> | undefined {
+    const s = VARIABLES[name] as VariableSpec;
+    switch (s.kind) {
+      case 'bool':
+        return this.optBool(name, s.default) as never;
+      case 'number':
+        return this.optNumber(name, s.default, s) as never;
+      case 'oneOf':
+        return this.optOneOf(name, s.values, s.default) as never;
+      case 'list':
+        return this.list(name, s.values, s.default) as never;
+      case 'host':
+        return hostValue(this, name) as never;
+      default:
+        return this.raw(name) === undefined ? undefined : this.get(name);
+    }
   }
 
   bool(name: string, def: boolean): boolean {
