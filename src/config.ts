@@ -3,9 +3,12 @@
  * given, never throws, and returns every problem as a warning that names the
  * variable, the value it saw and the value it used instead.
  *
- * Precedence, where a README.md "Configuration" variable and an OTEL_* variable say the same
- * thing: the OTEL_* variable wins, and a warning is given when both are set
- * and disagree. The table in README.md ("Configuration") is the contract.
+ * What each variable is (kind, default, bounds, doc) is its entry in
+ * src/config/variables.ts; this function reads them through that table and
+ * adds what involves more than one variable. Precedence, where a daemon
+ * variable and an OTEL_* variable say the same thing (the entry's
+ * `overriddenBy`): the OTEL_* variable wins, and a warning is given when both
+ * are set and disagree.
  */
 
 import { DEFAULT_OTLP_ENDPOINT, otlpSignals } from './config/otlp.ts';
@@ -15,6 +18,7 @@ import { DEFAULT_REDACT_KEYS, DEFAULT_SERVICE_NAME, VARIABLES } from './config/v
 
 export type * from './config/types.ts';
 export { CONFIG_VARIABLES, SECRET_VARIABLES, VARIABLES, DEFAULT_SERVICE_NAME, DEFAULT_METRICS_PORT, DEFAULT_REDACT_KEYS } from './config/variables.ts';
+export type { VariableName, VariableSpec } from './config/variables.ts';
 export { quoteValue, DEFAULT_OTLP_ENDPOINT };
 
 function batch(r: Reader, prefix: 'OTEL_BSP' | 'OTEL_BLRP'): BatchConfig {
