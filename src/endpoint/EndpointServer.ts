@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { context, propagation, trace, SpanKind, SpanStatusCode, diag, ROOT_CONTEXT } from '@opentelemetry/api';
 
 /** What a route handler returns; the server writes it. */
@@ -28,7 +28,27 @@ export interface EndpointServerOptions {
   host: string;
   port: number;
   token?: string | undefined;
+  /** Defaults to `token`. Without either, admin routes answer loopback callers only. */
   adminToken?: string | undefined;
+  /** `Access-Control-Allow-Origin: *` on read answers and preflights (default true). */
+  cors?: boolean;
+}
+
+/** The HTTP methods with a name of their own in span names (the semantic conventions' list). */
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+
+/** Whether a socket's remote address is this machine (127.0.0.0/8, ::1, their IPv4-mapped forms). */
+export function isLoopbackAddress(addr: string | undefined): boolean {
+  if (!addr) return false;
+  const a = addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+  return a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
+}
+
+/** Whether the request declares a JSON body (`application/json`, parameters allowed). */
+function isJson(req: http.IncomingMessage): boolean {
+  const ct = req.headers['content-type'];
+  if (typeof ct !== 'string') return false;
+  return ct.split(';', 1)[0]!.trim().toLowerCase() === 'application/json';
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -108,8 +128,8 @@ export class EndpointServer {
     });
   }
 
-  private authorized(req: http.IncomingMessage, token: string | undefined): boolean {
-    if (!token) return true;
+  /** Whether the request's bearer token is `token` (false without a token header). */
+  private bears(req: http.IncomingMessage, token: string): boolean {
     const h = req.headers.authorization;
     if (typeof h !== 'string' || !h.startsWith('Bearer ')) return false;
     // Digests of equal length, compared in constant time: neither the
@@ -119,73 +139,113 @@ export class EndpointServer {
     return timingSafeEqual(given, want);
   }
 
+  /**
+   * Who may call a route: read routes take the endpoint token (or the admin
+   * token, which grants everything); admin routes take the admin token only.
+   * Without an admin token, state changes come from this machine only: a
+   * listener on 0.0.0.0 must not let the network switch the daemon's logging.
+   */
+  private denied(req: http.IncomingMessage, route: Route): RouteResponse | undefined {
+    const { token } = this.options;
+    const adminToken = this.options.adminToken ?? token;
+    const unauthorized = (): RouteResponse => errorResponse(401, 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer' });
+    if (route.admin) {
+      if (adminToken) return this.bears(req, adminToken) ? undefined : unauthorized();
+      if (!isLoopbackAddress(req.socket.remoteAddress)) {
+        return errorResponse(403, 'state-changing routes answer loopback callers only; set WUNDR_OTEL_ADMIN_TOKEN to allow remote callers with that bearer token');
+      }
+      return undefined;
+    }
+    if (route.public || !token) return undefined;
+    if (this.bears(req, token) || (adminToken !== undefined && adminToken !== token && this.bears(req, adminToken))) return undefined;
+    return unauthorized();
+  }
+
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    const method = req.method ?? 'GET';
+    const rawMethod = req.method ?? 'GET';
+    const known = KNOWN_METHODS.has(rawMethod);
+    let route = known ? this.routes.get(`${rawMethod} ${path}`) : undefined;
+    if (!route && rawMethod === 'HEAD') route = this.routes.get(`GET ${path}`);
+    // Span names come from the route table, never from the raw path or an
+    // unknown method: a client must not be able to mint new span names.
+    const spanName = route ? `${known ? rawMethod : 'HTTP'} ${route.path}` : known ? rawMethod : 'HTTP';
     // The endpoint's own requests are traced as server spans, so the
     // X-Trace-Id header (docs/TRACING.md names a trace that exists.
     // From ROOT_CONTEXT: the HTTP instrumentation suppresses tracing for the
     // requests it is told to ignore, and this endpoint is one of them.
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     const tracer = trace.getTracer('@wundr/otel');
-    const span = tracer.startSpan(`${method} ${path}`, {
-      kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': method, 'url.path': path, 'wundr.endpoint': true },
-    }, parent);
-    const traceId = span.spanContext().traceId;
-    if (trace.isSpanContextValid(span.spanContext())) res.setHeader('X-Trace-Id', traceId);
+    const attributes: Record<string, string | boolean> = { 'http.request.method': known ? rawMethod : '_OTHER', 'url.path': path.slice(0, 1024), 'wundr.endpoint': true };
+    if (!known) attributes['http.request.method_original'] = rawMethod.slice(0, 64);
+    if (route) attributes['http.route'] = route.path;
+    const span = tracer.startSpan(spanName, { kind: SpanKind.SERVER, attributes }, parent);
+    // With tracing off there is no span context to name; the answer still
+    // carries an id, so a caller can always quote one in a report.
+    const sc = span.spanContext();
+    res.setHeader('X-Trace-Id', trace.isSpanContextValid(sc) ? sc.traceId : randomBytes(16).toString('hex'));
     res.on('finish', () => {
       span.setAttribute('http.response.status_code', res.statusCode);
       if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
     });
+    const cors = this.options.cors !== false;
+    if (cors && (rawMethod === 'GET' || rawMethod === 'HEAD')) res.setHeader('Access-Control-Allow-Origin', '*');
 
     const run = async (): Promise<void> => {
-      let route = this.routes.get(`${method} ${path}`);
-      if (!route && method === 'HEAD') route = this.routes.get(`GET ${path}`);
-      if (method === 'OPTIONS') {
-        res.writeHead(204, {
-          'Access-Control-Allow-Origin': '*',
-          'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-          'Access-Control-Allow-Headers': 'Authorization, Content-Type',
-          'Access-Control-Max-Age': '86400',
-        });
+      if (rawMethod === 'OPTIONS') {
+        // Preflights allow reads only: no page may POST here from a browser.
+        const headers: Record<string, string> = cors
+          ? {
+              'Access-Control-Allow-Origin': '*',
+              'Access-Control-Allow-Methods': 'GET, OPTIONS',
+              'Access-Control-Allow-Headers': 'Authorization',
+              'Access-Control-Max-Age': '86400',
+            }
+          : {};
+        res.writeHead(204, { Allow: 'GET, HEAD, OPTIONS', ...headers });
         res.end();
         return;
       }
       if (!route) {
         const allowed = [...this.routes.values()].filter((r) => r.path === path).map((r) => r.method);
         if (allowed.length > 0) {
-          return this.writeError(res, 405, `method ${method} not allowed`, { Allow: allowed.join(', ') });
+          return this.write(res, errorResponse(405, 'method not allowed', { Allow: allowed.join(', ') }), rawMethod);
         }
-        return this.writeError(res, 404, `no route ${path}`);
+        return this.write(res, errorResponse(404, 'no such route'), rawMethod);
       }
-      if (!route.public && !this.authorized(req, this.options.token)) {
-        return this.writeError(res, 401, 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer' });
-      }
-      if (route.admin && !this.authorized(req, this.options.adminToken)) {
-        return this.writeError(res, 401, 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer' });
+      const refused = this.denied(req, route);
+      if (refused) return this.write(res, refused, rawMethod);
+      // A JSON content type forces a browser's preflight, which the CORS
+      // answer above refuses: no web page can change state here.
+      if (route.method !== 'GET' && !isJson(req)) {
+        return this.write(res, errorResponse(415, 'the body must be sent with Content-Type: application/json'), rawMethod);
       }
       const out = await context.with(trace.setSpan(parent, span), () => route.handler(req, res));
       if (out === 'handled') return;
-      if (!res.headersSent) {
-        res.writeHead(out.status, { 'Access-Control-Allow-Origin': '*', ...out.headers });
-      }
-      res.end(method === 'HEAD' ? undefined : out.body);
+      this.write(res, out, rawMethod);
     };
     run().catch((err: unknown) => {
-      diag.error(`@wundr/otel: endpoint ${method} ${path} failed: ${(err as Error)?.message ?? String(err)}`);
-      if (!res.headersSent) this.writeError(res, 500, 'internal error');
+      diag.error(`@wundr/otel: endpoint ${spanName} failed: ${(err as Error)?.message ?? String(err)}`);
+      if (!res.headersSent) this.write(res, errorResponse(500, 'internal error'), rawMethod);
       else res.destroy();
     });
   }
 
-  private writeError(res: http.ServerResponse, statusCode: number, error: string, headers: Record<string, string> = {}): void {
-    res.writeHead(statusCode, { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*', ...headers });
-    res.end(JSON.stringify({ error, statusCode, timestamp: new Date().toISOString() }));
+  private write(res: http.ServerResponse, out: RouteResponse, method: string): void {
+    if (!res.headersSent) res.writeHead(out.status, out.headers);
+    res.end(method === 'HEAD' ? undefined : out.body);
   }
+}
+
+function errorResponse(statusCode: number, error: string, headers: Record<string, string> = {}): RouteResponse {
+  return {
+    status: statusCode,
+    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers },
+    body: JSON.stringify({ error, statusCode, timestamp: new Date().toISOString() }),
+  };
 }
 
 /** Reads a small request body (JSON routes); larger bodies are refused. */

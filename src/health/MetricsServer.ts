@@ -93,7 +93,7 @@ export class MetricsServer {
   constructor(registry: MetricsRegistryLike, config: MetricsServerConfig = {}) {
     if (!registry || typeof registry.metrics !== 'function') throw new TypeError('@wundr/otel: MetricsServer needs a registry with metrics() (a prom-client Registry)');
     this.config = config;
-    this.endpoint = new EndpointServer({ host: config.host ?? '0.0.0.0', port: config.port ?? 9090, token: config.token, adminToken: config.adminToken ?? config.token });
+    this.endpoint = new EndpointServer({ host: config.host ?? '0.0.0.0', port: config.port ?? 9090, token: config.token, adminToken: config.adminToken ?? config.token, cors: config.enableCors !== false });
     const version = config.version ?? PACKAGE_VERSION;
     this.endpoint.addRoute({
       method: 'GET',

@@ -66,6 +66,9 @@ export function adaptLogLevelRegistry(reg: unknown): LogLevelControl {
 
 const COMPONENT = /^[A-Za-z0-9_.:\-/]{1,128}$/;
 
+/** Most per-component levels kept: each is state a caller adds, so it is bounded. */
+export const MAX_COMPONENT_LEVELS = 256;
+
 function state(c: LogLevelControl): Record<string, unknown> {
   return { globalLevel: c.getGlobalLevel(), componentLevels: c.getComponentLevels(), validLevels: [...LEVEL_NAMES] };
 }
@@ -75,7 +78,8 @@ function state(c: LogLevelControl): Record<string, unknown> {
  * POST /loglevel (admin token when one is set) with one of:
  * `{ "level": "debug" }` (global), `{ "level": "debug", "component": "SessionExecutor" }`,
  * `{ "component": "SessionExecutor", "reset": true }` (back to the global level),
- * `{ "reset": true }` (every level back to the configured one). Bad input: 400.
+ * `{ "reset": true }` (every level back to the configured one). Bad input: 400;
+ * past MAX_COMPONENT_LEVELS component entries: 409.
  */
 export function logLevelRoutes(getControl: () => LogLevelControl | undefined): Route[] {
   const unavailable = () => json(503, { error: 'log levels are not available (logging part not loaded)', statusCode: 503 });
@@ -122,8 +126,17 @@ export function logLevelRoutes(getControl: () => LogLevelControl | undefined): R
         if (b.level === undefined) return bad('level is required (or reset: true)');
         const level = typeof b.level === 'string' ? b.level.toLowerCase() : b.level;
         if (!isLogLevelName(level)) return bad(`level must be one of ${LEVEL_NAMES.join('|')}`);
-        if (typeof b.component === 'string') c.setComponentLevel(b.component, level);
-        else c.setGlobalLevel(level);
+        if (typeof b.component === 'string') {
+          const current = c.getComponentLevels();
+          if (!Object.hasOwn(current, b.component) && Object.keys(current).length >= MAX_COMPONENT_LEVELS) {
+            return json(409, {
+              error: `at most ${MAX_COMPONENT_LEVELS} per-component levels are kept; reset some ({"component": "…", "reset": true}) or all ({"reset": true}) first`,
+              statusCode: 409,
+              timestamp: new Date().toISOString(),
+            });
+          }
+          c.setComponentLevel(b.component, level);
+        } else c.setGlobalLevel(level);
         return json(200, state(c));
       },
     },

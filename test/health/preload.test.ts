@@ -50,10 +50,10 @@ test('preloaded app: /health, /ready, /live, /alerts and /loglevel', async (t) =
   assert.equal(alerts.activeAlerts.find((a: { rule: string }) => a.rule === 'QueueBacklog').state, 'pending');
 
   assert.equal((await request(port, '/loglevel', { method: 'POST', body: '{"level":"debug"}' })).status, 401);
-  const set = await request(port, '/loglevel', { method: 'POST', body: '{"level":"debug","component":"SessionExecutor"}', headers: { Authorization: 'Bearer adm' } });
+  const set = await request(port, '/loglevel', { method: 'POST', body: '{"level":"debug","component":"SessionExecutor"}', headers: { Authorization: 'Bearer adm', 'Content-Type': 'application/json' } });
   assert.equal(set.status, 200);
   assert.deepEqual(JSON.parse(set.body).componentLevels, { SessionExecutor: 'debug' });
-  assert.equal((await request(port, '/loglevel', { method: 'POST', body: '{"level":"chatty"}', headers: { Authorization: 'Bearer adm' } })).status, 400);
+  assert.equal((await request(port, '/loglevel', { method: 'POST', body: '{"level":"chatty"}', headers: { Authorization: 'Bearer adm', 'Content-Type': 'application/json' } })).status, 400);
 
   child.kill('SIGTERM');
   const { ms } = await child.exited(10000);
