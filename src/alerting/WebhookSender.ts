@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import { diag } from '@opentelemetry/api';
 import type { Alert } from './types.ts';
+import { scrubText, webhookUrlForDisplay } from '../logging/scrubText.ts';
 
 export interface WebhookConfig {
   url: string;
@@ -86,7 +87,7 @@ export class WebhookSender {
   send(config: WebhookConfig, alerts: Alert[]): void {
     if (this.stats.inFlight >= MAX_IN_FLIGHT) {
       this.stats.dropped++;
-      diag.warn(`@wundr/otel: alert webhook ${redactUrl(config.url)}: ${MAX_IN_FLIGHT} deliveries in flight; dropping one`);
+      diag.warn(`@wundr/otel: alert webhook ${webhookUrlForDisplay(config.url)}: ${MAX_IN_FLIGHT} deliveries in flight; dropping one`);
       return;
     }
     this.stats.inFlight++;
@@ -121,25 +122,13 @@ export class WebhookSender {
       }
       if (!r.retryable || attempt >= retries) {
         this.stats.failed++;
-        diag.warn(`@wundr/otel: alert webhook ${redactUrl(config.url)} failed after ${attempt + 1} attempt(s): ${r.reason}`);
+        diag.warn(`@wundr/otel: alert webhook ${webhookUrlForDisplay(config.url)} failed after ${attempt + 1} attempt(s): ${scrubText(r.reason)}`);
         return;
       }
       this.stats.retried++;
       await new Promise<void>((res) => setTimeout(res, backoff).unref());
       backoff *= 2;
     }
-  }
-}
-
-function redactUrl(u: string): string {
-  try {
-    const x = new URL(u);
-    x.username = '';
-    x.password = '';
-    x.search = '';
-    return x.toString();
-  } catch {
-    return '(bad url)';
   }
 }
 

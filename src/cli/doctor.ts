@@ -1,9 +1,9 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import * as net from 'node:net';
 import type { Command } from './Command.ts';
 import { CONFIG_VARIABLES, SECRET_VARIABLES, loadConfig, quoteValue, type Env, type WundrOtelConfig } from '../config.ts';
 import { intOption, parseCommandArgs } from './UsageError.ts';
+import { scrubText, webhookUrlForDisplay } from '../logging/scrubText.ts';
 
 const USAGE = `Usage: wundr-otel doctor [--timeout-ms N]
 
@@ -50,6 +50,11 @@ export function effectiveConfigLines(config: WundrOtelConfig): string[] {
         // Header values and tokens are credentials; names are useful to see.
         if (/\.headers$/.test(prefix)) lines.push(`${key} = ${MASK}`);
         else if (/^endpoint\.(token|adminToken)$/.test(key)) lines.push(`${key} = ${x === undefined ? '(unset)' : MASK}`);
+        // A webhook's path is its credential (Slack, Teams): only its origin is shown.
+        else if (/webhook/i.test(k) && (typeof x === 'string' || Array.isArray(x))) {
+          const urls = ([] as unknown[]).concat(x).map((u) => webhookUrlForDisplay(String(u)));
+          lines.push(`${key} = ${urls.length ? urls.join(',') : '(none)'}`);
+        }
         else walk(key, x);
       }
       return;
@@ -58,23 +63,51 @@ export function effectiveConfigLines(config: WundrOtelConfig): string[] {
     if (v === undefined) s = '(unset)';
     else if (Array.isArray(v)) s = v.length ? v.join(',') : '(none)';
     else if (typeof v === 'string' && /^https?:\/\//.test(v)) s = maskUrl(v);
-    else s = String(v);
+    else s = scrubText(String(v));
     lines.push(`${prefix} = ${s}`);
   };
   walk('', config);
   return lines;
 }
 
-function tcpConnect(host: string, port: number, timeoutMs: number): Promise<{ ok: boolean; error?: string }> {
+const GRPC_EXPORT_PATH = {
+  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+} as const;
+
+/**
+ * One OTLP/gRPC Export with an empty request (zero protobuf bytes), through
+ * the gRPC library the stock exporters use: an open TCP port is not a
+ * collector, an HTTP-only one fails here as the exporter would.
+ */
+function grpcExport(url: string, signal: keyof typeof GRPC_EXPORT_PATH, headers: Record<string, string>, timeoutMs: number): Promise<{ ok: boolean; error?: string }> {
+  const grpc = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
+  const u = new URL(url);
+  const credentials = u.protocol === 'https:' ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
+  const client = new grpc.Client(u.host, credentials);
+  const metadata = new grpc.Metadata();
+  for (const [k, v] of Object.entries(headers)) {
+    try {
+      metadata.set(k.toLowerCase(), v);
+    } catch {
+      // A header gRPC cannot carry: the export would go without it too.
+    }
+  }
   return new Promise((resolve) => {
-    const s = net.connect({ host, port });
-    const done = (r: { ok: boolean; error?: string }) => {
-      s.destroy();
-      resolve(r);
-    };
-    s.setTimeout(timeoutMs, () => done({ ok: false, error: `no answer within ${timeoutMs} ms` }));
-    s.once('connect', () => done({ ok: true }));
-    s.once('error', (e: NodeJS.ErrnoException) => done({ ok: false, error: e.code ?? e.message }));
+    client.makeUnaryRequest(
+      GRPC_EXPORT_PATH[signal],
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.alloc(0),
+      metadata,
+      { deadline: Date.now() + timeoutMs },
+      (err) => {
+        client.close();
+        if (!err) resolve({ ok: true });
+        else resolve({ ok: false, error: `${grpc.status[err.code] ?? err.code}: ${scrubText(err.details || err.message)}` });
+      },
+    );
   });
 }
 
@@ -119,10 +152,10 @@ export async function networkChecks(config: WundrOtelConfig, timeoutMs: number):
       const u = new URL(c.url);
       const port = Number(u.port || (u.protocol === 'https:' ? 443 : c.protocol === 'grpc' ? 4317 : 80));
       if (c.protocol === 'grpc') {
-        const r = await tcpConnect(u.hostname, port, timeoutMs);
+        const r = await grpcExport(`${u.protocol}//${u.hostname}:${port}`, signal as keyof typeof GRPC_EXPORT_PATH, c.headers, timeoutMs);
         check = r.ok
-          ? { level: 'ok', what: '', detail: `${u.host} accepts connections (gRPC)` }
-          : { level: 'error', what: '', detail: `${u.host} unreachable: ${r.error}` };
+          ? { level: 'ok', what: '', detail: `${u.hostname}:${port} accepted an OTLP/gRPC export` }
+          : { level: 'error', what: '', detail: `${u.hostname}:${port} did not accept an OTLP/gRPC export (${r.error})` };
       } else {
         // An empty export request: a collector answers 200 (or 4xx for the content type); any answer means reachable.
         const r = await httpRequest(c.url, 'POST', timeoutMs, { 'Content-Type': c.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf', ...c.headers });
@@ -160,7 +193,7 @@ export async function doctorReport(env: Env, timeoutMs = 2000): Promise<{ text: 
   for (const v of set) lines.push(`  ${v}=${SECRET_VARIABLES.has(v) ? '"***"' : quoteValue(v, /^https?:/.test(env[v] ?? '') ? maskUrl(env[v]!) : env[v])}`);
   lines.push('', 'Effective configuration:', ...effectiveConfigLines(config).map((l) => `  ${l}`), '');
   lines.push(`Configuration warnings: ${warnings.length}`);
-  for (const w of warnings) lines.push(`  WARN  ${w.message}`);
+  for (const w of warnings) lines.push(`  WARN  ${scrubText(w.message)}`);
   lines.push('', 'Checks:');
   const checks = await networkChecks(config, timeoutMs);
   for (const c of checks) lines.push(`  ${c.level === 'ok' ? 'OK   ' : c.level === 'info' ? 'INFO ' : 'ERROR'} ${c.what}: ${c.detail}`);

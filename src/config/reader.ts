@@ -62,7 +62,8 @@ export class Reader {
   }
 
   warn(variable: string, message: string): void {
-    this.warnings.push({ variable, value: this.env[variable], message });
+    // A secret variable's value stays out of the warning, which may be logged or printed.
+    this.warnings.push({ variable, value: SECRET_VARIABLES.has(variable) && this.env[variable] !== undefined ? '***' : this.env[variable], message });
   }
 
   invalid(variable: string, expected: string, used: unknown): void {
@@ -90,7 +91,8 @@ export class Reader {
       case 'list':
         return (this.list(name, s.values, s.default) ?? [...s.default]) as never;
       case 'keyValues':
-        return parseKeyValueList(this, name) as never;
+        // Header lists drop the entries HTTP does not allow (with one warning).
+        return parseKeyValueList(this, name, name.endsWith('_HEADERS')) as never;
       case 'url': {
         const v = this.raw(name);
         if (v === undefined || validUrl(v)) return (v ?? d) as never;
@@ -234,12 +236,20 @@ function formatUsed(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
-/** W3C Baggage-style `key=value,key2=value2` with percent-decoding (OTEL_RESOURCE_ATTRIBUTES, *_HEADERS). */
-export function parseKeyValueList(r: Reader, name: string): Record<string, string> {
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// eslint-disable-next-line no-control-regex
+const HEADER_VALUE_BAD = /[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/;
+
+/**
+ * W3C Baggage-style `key=value,key2=value2` with percent-decoding (OTEL_RESOURCE_ATTRIBUTES, *_HEADERS).
+ * With `headers`, an entry HTTP does not allow is dropped with one warning.
+ */
+export function parseKeyValueList(r: Reader, name: string, headers = false): Record<string, string> {
   const v = r.raw(name);
   const out: Record<string, string> = {};
   if (v === undefined) return out;
   let bad = 0;
+  const unsafe: string[] = [];
   for (const part of v.split(',')) {
     if (part.trim() === '') continue;
     const eq = part.indexOf('=');
@@ -253,7 +263,18 @@ export function parseKeyValueList(r: Reader, name: string): Record<string, strin
       bad++;
       continue;
     }
+    // A header Node would refuse (CR/LF, control characters, a bad name) would fail every export: drop it.
+    if (headers && (!HEADER_NAME.test(key) || HEADER_VALUE_BAD.test(value))) {
+      unsafe.push(key);
+      continue;
+    }
     out[key] = value;
+  }
+  if (unsafe.length > 0) {
+    r.warn(
+      name,
+      `${name} has ${unsafe.length} header(s) with characters HTTP does not allow (CR, LF, control characters, or a bad name); dropping ${unsafe.length === 1 ? 'it' : 'them'}, the other headers are sent`,
+    );
   }
   if (bad > 0) {
     r.warn(

@@ -98,12 +98,9 @@ export class EndpointServer {
     this.server = server;
     return new Promise((resolve) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
+        // One warning (through the diagnostic logger, which the preload prints): the app runs on.
         diag.warn(
           `@wundr/otel: the metrics/health endpoint could not listen on ${this.options.host}:${this.options.port} (${err.code ?? err.message}); /metrics, /health and /ready are not served. Set METRICS_PORT to a free port.`,
-        );
-        process.emitWarning(
-          `the metrics/health endpoint could not listen on ${this.options.host}:${this.options.port} (${err.code ?? err.message}); the application runs on without it`,
-          { code: 'WUNDR_OTEL_ENDPOINT', type: '@wundr/otel' } as never,
         );
         this.server = undefined;
         resolve(false);

@@ -2,6 +2,7 @@ import { diag } from '@opentelemetry/api';
 import { PACKAGE_VERSION } from '../version.ts';
 import type { MetricSource } from '../metrics/MetricSnapshot.ts';
 import { HealthMetricsReader } from './healthMetrics.ts';
+import { scrubText, scrubValue } from '../logging/scrubText.ts';
 import type {
   ComponentHealth,
   DaemonStatus,
@@ -237,7 +238,7 @@ export class HealthChecker {
         return response;
       },
       (err: unknown) => {
-        diag.error(`@wundr/otel: health run failed: ${(err as Error)?.message ?? String(err)}`);
+        diag.error(scrubText(`@wundr/otel: health run failed: ${(err as Error)?.message ?? String(err)}`));
         return this.failedResponse(err);
       },
     );
@@ -399,6 +400,12 @@ export class HealthChecker {
       queuedTasks: typeof daemon.status?.queuedTasks === 'number' ? daemon.status.queuedTasks : undefined,
     });
     const legacy = (c: ComponentHealth | undefined): boolean => c === undefined || c.status !== 'unhealthy';
+    // /health is read without a token: error texts and metadata from checks
+    // and the daemon lose credentials (URL userinfo, secret parameters) first.
+    for (const c of Object.values(components)) {
+      if (c.message !== undefined) c.message = scrubText(String(c.message));
+      if (c.metadata !== undefined) c.metadata = scrubValue(c.metadata) as Record<string, unknown>;
+    }
     return {
       status,
       version: this.version,
@@ -417,7 +424,7 @@ export class HealthChecker {
   private failedResponse(err: unknown): EnhancedHealthResponse {
     const now = new Date().toISOString();
     const components = {} as Record<string, ComponentHealth>;
-    for (const name of CORE_COMPONENTS) components[name] = { name, status: 'unhealthy', lastCheck: now, message: `health run failed: ${(err as Error)?.message ?? String(err)}` };
+    for (const name of CORE_COMPONENTS) components[name] = { name, status: 'unhealthy', lastCheck: now, message: scrubText(`health run failed: ${(err as Error)?.message ?? String(err)}`) };
     return {
       status: 'unhealthy',
       version: this.version,

@@ -7,6 +7,7 @@
 import { diag } from '@opentelemetry/api';
 import type { OtlpProtocol, OtlpSignalConfig } from '../config.ts';
 import { unrefRetryTimers } from './internals/otlp-exporter-base.ts';
+import { withoutEnvHeaders } from './withoutEnvHeaders.ts';
 
 type Req = (id: string) => any;
 export const load: Req = (id) => require(id);
@@ -39,8 +40,10 @@ export function otlpExporter(signal: OtlpSignal, c: OtlpSignalConfig, extra: Rec
   const protocol: OtlpProtocol = c.protocol === 'grpc' || c.protocol === 'http/json' ? c.protocol : 'http/protobuf';
   const [pkg, cls] = EXPORTERS[signal][protocol];
   const Exporter = load(pkg)[cls];
-  if (protocol === 'grpc') return new Exporter({ ...grpcOpts(c), ...extra });
-  const exporter = new Exporter({ ...httpOpts(c), ...extra });
+  // The exporters would read the header variables themselves and merge back any header the
+  // configuration dropped (withoutEnvHeaders.ts): they get the parsed headers only.
+  if (protocol === 'grpc') return withoutEnvHeaders(() => new Exporter({ ...grpcOpts(c), ...extra }));
+  const exporter = withoutEnvHeaders(() => new Exporter({ ...httpOpts(c), ...extra }));
   if (!unrefRetryTimers(exporter)) diag.debug('@wundr/otel: the OTLP exporter has no retrying transport to adjust; its retry timers keep the process alive');
   return exporter;
 }

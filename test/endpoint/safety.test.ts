@@ -7,7 +7,6 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
 import { trace } from '@opentelemetry/api';
 import { EndpointServer, isLoopbackAddress } from '../../src/endpoint/EndpointServer.ts';
 import { HealthChecker } from '../../src/health/HealthChecker.ts';
@@ -15,25 +14,7 @@ import { healthRoutes } from '../../src/health/routes.ts';
 import { logLevelRoutes, adaptLogLevelRegistry, MAX_COMPONENT_LEVELS, type LogLevelControl } from '../../src/health/logLevelRoutes.ts';
 import { MetricsServer } from '../../src/health/MetricsServer.ts';
 import { setupTracing } from '../tracing/harness.ts';
-
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-export function send(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string, host = '127.0.0.1'): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host, port, method, path, headers, agent: false, timeout: 5000 }, (res) => {
-      let b = '';
-      res.setEncoding('utf8').on('data', (d: string) => (b += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: b }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+import { send } from './support.ts';
 
 function fakeLevels(): LogLevelControl & { comps: Map<string, string>; global(): string } {
   let global = 'info';
