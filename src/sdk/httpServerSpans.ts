@@ -323,7 +323,7 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
 
     // ROOT_CONTEXT: never the active context (see the module comment).
     const parent = propagation.extract(ROOT_CONTEXT, headers);
-    const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
+    const span = tracer.startSpan(normalized === '_OTHER' ? 'HTTP' : normalized, { kind: SpanKind.SERVER, attributes }, parent);
     const rpc: Rpc = { type: RPCType.HTTP, span };
     const ctx = setRPCMetadata(trace.setSpan(parent, span), rpc);
     const state: State = { span, start: performance.now(), rpc, method: normalized, scheme, version, end: (error) => end(response, state, false, { error }) };

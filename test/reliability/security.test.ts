@@ -29,7 +29,13 @@ const CANARIES = {
   WUNDR_OTEL_ADMIN_TOKEN: 'canary-adm-3333',
   SOME_APP_SECRET: 'canary-env-4444',
   DATABASE_URL: 'postgres://user:canary-pw-5555@db.internal/app',
+  // Every other secret-bearing variable: per-signal headers (one malformed, so a warning quotes it) and webhooks.
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-trace-key=canary-hdr-t1,broken-canary-hdr-t2',
+  OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'x-metrics-key=canary-hdr-m1',
+  OTEL_EXPORTER_OTLP_LOGS_HEADERS: 'x-logs-key=canary-hdr-l1,bad%0D%0Acanary-hdr-l2=x',
+  ALERTING_WEBHOOK_URL: 'http://127.0.0.1:9/services/T000/B000/canary-hook-path,http://u:canary-hook-pw@127.0.0.1:9/x?token=canary-hook-q',
 };
+const CANARY_MARKS = ['canary-hdr', 'canary-tok', 'canary-adm', 'canary-env', 'canary-pw', 'canary-hook', 'should-not-appear'];
 
 function getFrom(host: string, port: number, p: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -92,12 +98,19 @@ test('METRICS_HOST: the endpoint listens on the configured address only', { skip
 
 test('no secret or environment value on /health, /ready, /metrics, /live, stderr, stdout or in exported telemetry', async () => {
   const r = await rx();
-  const app = await startApp({ ...CANARIES, OTEL_EXPORTER_OTLP_ENDPOINT: r.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100', OTEL_SERVICE_NAME: 'canary-check' });
+  const app = await startApp({ ...CANARIES, ALERTING_ENABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: r.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100', OTEL_SERVICE_NAME: 'canary-check' });
   const auth = { authorization: `Bearer ${TOKEN}` };
   const bodies: string[] = [];
-  for (const p of ['/health', '/ready', '/metrics', '/live']) {
-    const res = await request(app.metricsPort, p, { headers: auth });
-    bodies.push(`${p} ${res.status} ${JSON.stringify(res.headers)} ${res.body}`);
+  // Every route, with and without the token, and what answers an unknown path or method.
+  for (const p of ['/health', '/ready', '/metrics', '/live', '/loglevel', '/alerts', '/nope', '/health?x=1']) {
+    for (const headers of [auth, {}]) {
+      const res = await request(app.metricsPort, p, { headers });
+      bodies.push(`${p} ${res.status} ${JSON.stringify(res.headers)} ${res.body}`);
+    }
+  }
+  for (const method of ['OPTIONS', 'POST', 'DELETE']) {
+    const res = await request(app.metricsPort, '/loglevel', { method, headers: { ...auth, 'content-type': 'application/json' }, body: method === 'POST' ? '{"level":"info"}' : undefined });
+    bodies.push(`${method} /loglevel ${res.status} ${JSON.stringify(res.headers)} ${res.body}`);
   }
   await request(app.port, '/');
   await r.waitFor(() => r.spans().some((s) => s.resource['service.name'] === 'canary-check'), 10000, 'a span');
@@ -107,7 +120,8 @@ test('no secret or environment value on /health, /ready, /metrics, /live, stderr
     r.logs().filter((l) => l.resource['service.name'] === 'canary-check'),
   ]);
   const everything = [...bodies, exported, app.child.stderr(), app.child.stdout()].join('\n');
-  for (const c of ['canary-hdr', 'canary-tok', 'canary-adm', 'canary-env', 'canary-pw', 'should-not-appear']) {
+  assert.match(app.child.stderr(), /OTEL_EXPORTER_OTLP_TRACES_HEADERS/, 'the malformed header variable was warned about');
+  for (const c of CANARY_MARKS) {
     assert.ok(!everything.includes(c), `${c} leaked:\n${everything.split('\n').find((l) => l.includes(c))?.slice(0, 400)}`);
   }
   // The exporter did send the configured header (masked is not the same as dropped).
@@ -116,12 +130,13 @@ test('no secret or environment value on /health, /ready, /metrics, /live, stderr
   await app.child.exited();
 });
 
-test('wundr-otel doctor masks OTLP header values and tokens', async () => {
+test('wundr-otel doctor masks OTLP header values, tokens and webhook URLs', async () => {
   const c = runChild({ args: [path.join(ROOT, 'build', 'src', 'cli.js'), 'doctor', '--timeout-ms', '1000'], env: { ...CANARIES, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1' } });
   await c.exited(20000);
   const out = c.stdout() + c.stderr();
   assert.match(out, /OTEL_EXPORTER_OTLP_HEADERS/, 'doctor did run and list the variable');
-  for (const x of ['canary-hdr', 'canary-tok', 'canary-adm']) assert.ok(!out.includes(x), `${x} shown by doctor`);
+  assert.match(out, /ALERTING_WEBHOOK_URL/);
+  for (const x of CANARY_MARKS) assert.ok(!out.includes(x), `${x} shown by doctor:\n${out.split('\n').filter((l) => l.includes(x)).join('\n')}`);
 });
 
 test('redaction at depth: log metadata and span attributes (and span events) follow the same LOG_REDACT_KEYS list', async () => {
