@@ -260,6 +260,7 @@ export const CATALOGUE: readonly MetricDef[] = Object.freeze([
 
   // --- the package's own ----------------------------------------------------------------
   def({ name: 'wundr_metrics_label_overflow_total', kind: 'counter', unit: '{recording}', help: 'Recordings whose label value was folded into "other" because the label reached its cap of distinct values', labels: ['metric', 'label'], area: 'self', field: 'labelOverflow', source: 'self' }),
+  def({ name: 'wundr_otel_metric_collection_errors_total', kind: 'counter', unit: '{error}', help: 'Errors of metric producers (e.g. a prom-client collect() that throws) during a /metrics collection; their families are missing from that scrape', labels: [], area: 'self', field: 'metricCollectionErrors', source: 'self', via: 'feature', note: 'Observable counter of the /metrics route (src/endpoint/PrometheusScrape.ts); warned about at most once a minute. Reported once an error happened.' }),
   def({ name: 'wundr_otel_telemetry_dropped_total', kind: 'counter', unit: '{item}', help: 'Telemetry items (spans, log records, metric points) not delivered to the collector, by signal and reason', labels: ['signal', 'reason'], values: { signal: ['traces', 'logs', 'metrics'], reason: ['queue_full', 'export_failed'] }, area: 'self', field: 'telemetryDropped', source: 'self', via: 'feature', note: 'Observable counter of the SDK assembly (src/sdk/TelemetryDrops.ts): batch queue full, or the export given up (collector down, hanging, refusing). Reported once something was dropped.' }),
 ]);
 

@@ -119,7 +119,7 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
   const { meterProvider, prometheus, stopDrain } = startMetrics(config, builder, drops, owned);
 
   const wantEndpoint = options.endpoint ?? (config.metrics.enabled || config.health.enabled);
-  const endpoint = wantEndpoint ? endpointServer(config, [...(prometheus ? [metricsRoute(prometheus)] : []), ...builder.routes]) : undefined;
+  const endpoint = wantEndpoint ? endpointServer(config, [...(prometheus ? [metricsRoute(prometheus, meterProvider)] : []), ...builder.routes]) : undefined;
 
   const stopServerSpans =
     options.httpInstrumentation !== false

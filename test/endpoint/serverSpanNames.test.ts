@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { WundrContextManager } from '../../src/tracing/WundrContextManager.ts';
-import { startHttpServerSpans } from '../../src/instrument/httpServerSpans.ts';
+import { WundrContextManager } from '../../src/sdk/WundrContextManager.ts';
+import { startHttpServerSpans } from '../../src/sdk/httpServerSpans.ts';
 import { send } from './support.ts';
 
 test('HTTP server spans: an unknown method is named HTTP, a known one by itself', async (t) => {
