@@ -12,6 +12,7 @@ import type { Feature, RunningSdk, SdkBuilder } from '../feature.ts';
 import { defaultFeatures } from '../defaultFeatures.ts';
 import type { BoundedExporter } from './BoundedExporter.ts';
 import { createExportErrorHandler } from './exportErrorHandler.ts';
+import { finalFlushBegins } from './internals/otlp-exporter-base.ts';
 import { installHttpInstrumentation } from './http.ts';
 import { addLogPipelines, startLogging } from './logs.ts';
 import { startMetrics } from './metrics.ts';
@@ -160,6 +161,8 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
     },
     shutdown(timeoutMs = config.shutdownTimeoutMs) {
       for (const b of bounded) b.openForFlush();
+      // The program is ending: a collector that refuses now will not be there for a retry either.
+      finalFlushBegins();
       stopping ??= boundedShutdown(timeoutMs, async () => {
         // Features first: they may still emit (last log lines, span TTL sweep).
         await Promise.allSettled(features.map((f) => f.shutdown?.()));

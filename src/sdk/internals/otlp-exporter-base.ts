@@ -7,7 +7,7 @@
 
 /** The transport that waits between attempts (otlp-exporter-base RetryingTransport). */
 interface RetryingTransport {
-  _transport: { send(data: Uint8Array, timeoutMillis: number): Promise<unknown> };
+  _transport: { send(data: Uint8Array, timeoutMillis: number): Promise<unknown>; shutdown?(): void };
   retry(data: Uint8Array, timeoutMillis: number, inMillis: number): Promise<unknown>;
 }
 
@@ -18,20 +18,77 @@ export function retryingTransportOf(exporter: unknown): RetryingTransport | unde
   return retrying as RetryingTransport;
 }
 
+interface ExportResponse {
+  status?: string;
+  error?: { code?: unknown };
+}
+
+/** Network errors that say nobody is there (as opposed to a collector that is slow). */
+const NOBODY_THERE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+interface Handle {
+  final: boolean;
+  sleeping: Set<() => void>;
+}
+
+/** The adopted transports still open. */
+const handles = new Set<Handle>();
+
 /**
- * Makes an OTLP/HTTP exporter wait between retries on an unref()ed timer:
- * the backoff timer is the one handle of an export that the unref'd socket
- * agent cannot reach, and it would hold a finished program open
- * (docs/RELIABILITY.md, "Known limits"). The schedule and the deadline are
- * unchanged. Fallback: returns false and leaves the exporter as it is.
+ * Adjusts an OTLP/HTTP exporter's retries (same schedule and deadline otherwise):
+ * - it waits between attempts on an unref()ed timer: the backoff timer is
+ *   the one handle of an export that the unref'd socket agent cannot reach,
+ *   and it would hold a finished program open (docs/RELIABILITY.md);
+ * - once the final flush has begun (`finalFlushBegins()`), a refused
+ *   connection is final: no further attempt, and a retry already waiting is
+ *   made at once. A program that ran where no collector listens ends right
+ *   after its work instead of at the shutdown bound; a collector that
+ *   accepts and then hangs is not "refused", the bound still holds.
+ * Fallback: returns false and leaves the exporter as it is.
  */
 export function unrefRetryTimers(exporter: unknown): boolean {
   const retrying = retryingTransportOf(exporter);
   if (!retrying) return false;
   const inner = retrying._transport;
-  retrying.retry = (data, timeoutMillis, inMillis) =>
-    new Promise((resolve, reject) => {
-      setTimeout(() => inner.send(data, timeoutMillis).then(resolve, reject), inMillis).unref();
+  const handle: Handle = { final: false, sleeping: new Set() };
+  handles.add(handle);
+  let last: ExportResponse | undefined;
+  // Every attempt's answer is recorded (the first one goes to the transport directly).
+  const send = inner.send.bind(inner);
+  inner.send = (data, timeoutMillis) =>
+    send(data, timeoutMillis).then((r) => {
+      last = r as ExportResponse;
+      return r;
     });
+  const refused = (): boolean => {
+    const code = last?.status === 'retryable' ? last.error?.code : undefined;
+    return typeof code === 'string' && NOBODY_THERE.has(code);
+  };
+  retrying.retry = (data, timeoutMillis, inMillis) => {
+    if (handle.final && refused()) return Promise.resolve({ status: 'failure', error: last!.error });
+    return new Promise((resolve, reject) => {
+      const go = (): void => {
+        clearTimeout(timer);
+        handle.sleeping.delete(go);
+        inner.send(data, timeoutMillis).then(resolve, reject);
+      };
+      const timer = setTimeout(go, inMillis);
+      timer.unref();
+      handle.sleeping.add(go);
+    });
+  };
+  const shutdown = inner.shutdown?.bind(inner);
+  inner.shutdown = () => {
+    handles.delete(handle);
+    shutdown?.();
+  };
   return true;
+}
+
+/** From now on a refused connection ends an export at once; waiting retries are made now. */
+export function finalFlushBegins(): void {
+  for (const h of handles) {
+    h.final = true;
+    for (const go of [...h.sleeping]) go();
+  }
 }
