@@ -12,6 +12,7 @@ import { drainIdleReaders } from './idleReaders.ts';
 import { load, otlpExporter } from './otlp.ts';
 import { prometheusPull, type PrometheusPull } from './prometheus.ts';
 import type { TelemetryDrops } from './TelemetryDrops.ts';
+import { deltaProducer } from './DeltaProducer.ts';
 
 /** The OTLP exporters' AggregationTemporalityPreference values (exporter-metrics-otlp-http). */
 const TEMPORALITY_PREFERENCE = { delta: 0, cumulative: 1, lowmemory: 2 } as const;
@@ -42,7 +43,8 @@ export function startMetrics(config: WundrOtelConfig, builder: SdkBuilder, drops
           exporter: countingMetricExporter(inner, drops),
           exportIntervalMillis: config.metrics.exportIntervalMs,
           exportTimeoutMillis: config.metrics.exportTimeoutMs,
-          metricProducers: builder.metricProducers,
+          // Bridged (cumulative) producers report deltas too when the exporter prefers deltas.
+          metricProducers: name === 'otlp' && config.metrics.temporality === 'delta' ? builder.metricProducers.map(deltaProducer) : builder.metricProducers,
         }),
       );
     }

@@ -16,7 +16,7 @@ import { HealthChecker } from '../../src/health/HealthChecker.ts';
 import { healthRoutes } from '../../src/health/routes.ts';
 import { logLevelRoutes, adaptLogLevelRegistry } from '../../src/health/logLevelRoutes.ts';
 import { PrometheusScrape } from '../../src/endpoint/PrometheusScrape.ts';
-import { createPrometheusSerializer } from '../../src/metrics/prometheusSerializer.ts';
+import { createPrometheusSerializer } from '../../src/sdk/prometheusSerializer.ts';
 import { send } from './support.ts';
 
 interface Raw {
