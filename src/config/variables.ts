@@ -127,9 +127,9 @@ const OTLP_BASE = {
     kind: 'url',
     default: DEFAULT_OTLP_ENDPOINT,
     fallback: DEFAULT_OTLP_ENDPOINT,
-    doc: 'base URL; `/v1/traces`, `/v1/metrics`, `/v1/logs` appended',
+    doc: 'base URL; `/v1/traces`, `/v1/metrics`, `/v1/logs` appended (unset with `grpc`: `http://localhost:4317`)',
   } satisfies UrlSpec,
-  OTEL_EXPORTER_OTLP_HEADERS: keyValues('`k=v,…`; never printed', { secret: true }),
+  OTEL_EXPORTER_OTLP_HEADERS: keyValues('`k=v,…`; never printed; an entry HTTP does not allow (CR/LF, control characters) is dropped with one warning', { secret: true }),
   OTEL_EXPORTER_OTLP_TIMEOUT: int(10000, OTLP_TIMEOUT.min, OTLP_TIMEOUT.max, 'ms'),
   OTEL_EXPORTER_OTLP_PROTOCOL: oneOf(PROTOCOLS, 'http/protobuf', 'also `http/json`, `grpc` (each loaded only when used)'),
 };
@@ -235,8 +235,8 @@ export const VARIABLES = {
   // May carry credentials in the URL.
   ALERTING_WEBHOOK_URL: text('comma-separated URLs that get every firing/resolved alert (Alertmanager `/api/v2/alerts` body); never printed', { secret: true }),
   WUNDR_OTEL_SHUTDOWN_TIMEOUT: int(5000, 0, 120000, 'ms the graceful stop may take (the flush after an uncaught exception: at most 2000)'),
-  WUNDR_OTEL_ENDPOINT_TOKEN: text('bearer token required on every endpoint route (not `/live`)', { secret: true }),
-  WUNDR_OTEL_ADMIN_TOKEN: text('bearer token for state-changing routes (`POST /loglevel`)', { secret: true, shownDefault: 'the endpoint token' }),
+  WUNDR_OTEL_ENDPOINT_TOKEN: text('bearer token required on every endpoint route (not `/live`); the admin token is accepted too', { secret: true }),
+  WUNDR_OTEL_ADMIN_TOKEN: text('bearer token for state-changing routes (`POST /loglevel`); without any token they answer loopback callers only', { secret: true, shownDefault: 'the endpoint token' }),
 };
 
 export type VariableName = keyof typeof VARIABLES;
