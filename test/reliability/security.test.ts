@@ -98,7 +98,9 @@ test('METRICS_HOST: the endpoint listens on the configured address only', { skip
 
 test('no secret or environment value on /health, /ready, /metrics, /live, stderr, stdout or in exported telemetry', async () => {
   const r = await rx();
-  const app = await startApp({ ...CANARIES, ALERTING_ENABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: r.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100', OTEL_SERVICE_NAME: 'canary-check' });
+  // The collector URL carries credentials too (userinfo): the receiver ignores them.
+  const withUserinfo = r.url.replace('http://', 'http://otel:canary-pw-otlp@');
+  const app = await startApp({ ...CANARIES, ALERTING_ENABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: withUserinfo, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100', OTEL_SERVICE_NAME: 'canary-check' });
   const auth = { authorization: `Bearer ${TOKEN}` };
   const bodies: string[] = [];
   // Every route, with and without the token, and what answers an unknown path or method.
