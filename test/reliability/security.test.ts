@@ -65,6 +65,8 @@ test('bearer token (WUNDR_OTEL_ENDPOINT_TOKEN): missing, wrong, wrong length, ot
       const r = await request(app.metricsPort, p, { headers });
       assert.equal(r.status, 401, `${p} with ${what}`);
       assert.equal(r.headers['www-authenticate'], 'Bearer');
+      // OTEL_TRACES_EXPORTER=none here: the answer still names a trace id.
+      assert.match(String(r.headers['x-trace-id']), /^[0-9a-f]{32}$/);
       assert.ok(!r.body.includes(TOKEN.slice(0, 12)), 'the 401 never echoes the token');
     }
     const ok = await request(app.metricsPort, p, { headers: { authorization: `Bearer ${TOKEN}` } });
