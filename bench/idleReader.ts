@@ -8,7 +8,7 @@
  */
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { METER_NAME, catalogueViews } from '../src/metrics/feature.ts';
-import { MeterBinding } from '../src/metrics/instruments.ts';
+import { MeterBinding } from '../src/metrics/families/index.ts';
 import { resetWundrMetrics, toolMetrics, wundrFamilies } from '../src/metrics/wundrMetrics.ts';
 
 class PullReader extends MetricReader {

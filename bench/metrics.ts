@@ -23,7 +23,7 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { Counter as PCounter, Gauge as PGauge, Histogram as PHistogram, Registry } from 'prom-client';
 import { getMetricDef } from '../src/metrics/catalogue.ts';
 import { METER_NAME, catalogueViews } from '../src/metrics/feature.ts';
-import { CounterFamily, GaugeFamily, MeterBinding } from '../src/metrics/instruments.ts';
+import { CounterFamily, GaugeFamily, MeterBinding } from '../src/metrics/families/index.ts';
 import { createPrometheusSerializer } from '../src/sdk/prometheusSerializer.ts';
 import { getFamily, resetWundrMetrics, toolMetrics, wundrFamilies } from '../src/metrics/wundrMetrics.ts';
 

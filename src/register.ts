@@ -48,7 +48,7 @@ function main(): void {
   for (const w of warnings) process.stderr.write(`${formatWarning(w)}\n`);
   if (config.disabled) {
     // Typed recorders become no-ops instead of filling cells nobody reads.
-    (require('./metrics/instruments.js') as typeof import('./metrics/instruments.ts')).runtime.enabled = false;
+    (require('./metrics/families/index.js') as typeof import('./metrics/families/index.ts')).runtime.enabled = false;
     return;
   }
 

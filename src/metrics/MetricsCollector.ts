@@ -4,7 +4,7 @@
  * batches, and reads aggregated stats back. Its flush timer is unref()ed.
  */
 import { diag } from '@opentelemetry/api';
-import { runtime } from './instruments.ts';
+import { runtime } from './families/index.ts';
 import {
   daemonMetrics,
   recordBudgetUtilization,

@@ -30,7 +30,7 @@ import type {
 import { CUMULATIVE, GAUGE, HISTOGRAM, SUM } from './otelConstants.ts';
 import { emptyResource } from './emptyResource.ts';
 import type { Registry, MetricObjectWithValues, MetricValue, MetricValueWithName } from 'prom-client';
-import { nowHr } from './instruments.ts';
+import { nowHr } from './families/index.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 
 /** The instrumentation scope of bridged metrics. */

@@ -11,7 +11,7 @@
  */
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { CATALOGUE } from './catalogue.ts';
-import { GaugeFamily, runtime, type Labels } from './instruments.ts';
+import { GaugeFamily, runtime, type Labels } from './families/index.ts';
 
 export interface SessionLabels {
   orchestrator_id: string;

@@ -2,7 +2,7 @@ import { diag } from '@opentelemetry/api';
 import type { ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { Feature, RunningSdk } from '../feature.ts';
 import { CATALOGUE } from './catalogue.ts';
-import { MeterBinding, runtime } from './instruments.ts';
+import { MeterBinding, runtime } from './families/index.ts';
 import { EXPLICIT_BUCKET_HISTOGRAM } from './otelConstants.ts';
 import { PromClientBridge } from './PromClientBridge.ts';
 import { SystemMetrics } from './SystemMetrics.ts';

@@ -12,8 +12,8 @@ export {
 } from './catalogue.ts';
 export type { MetricDef, MetricKind, MetricArea, MetricSource } from './catalogue.ts';
 export { catalogueMarkdown } from './catalogueMarkdown.ts';
-export { CounterFamily, GaugeFamily, HistogramFamily, setLabelCaps } from './instruments.ts';
-export type { Labels, LabelValue, BoundCounter, BoundGauge, BoundHistogram } from './instruments.ts';
+export { CounterFamily, GaugeFamily, HistogramFamily, setLabelCaps } from './families/index.ts';
+export type { Labels, LabelValue, BoundCounter, BoundGauge, BoundHistogram } from './families/index.ts';
 export {
   agentMetrics,
   sessionMetrics,
@@ -100,7 +100,7 @@ export type {
 } from './daemonMetrics.ts';
 export { MetricsCollector, createMetricsCollector } from './MetricsCollector.ts';
 export type { CollectorConfig, AggregatedStats, TimerFunction } from './MetricsCollector.ts';
-export { MeterBinding } from './instruments.ts';
+export { MeterBinding } from './families/index.ts';
 export { PromClientBridge, BRIDGE_SCOPE } from './PromClientBridge.ts';
 export type { PromClientBridgeOptions } from './PromClientBridge.ts';
 export { metricsFeature, catalogueViews, METER_NAME, startSystemMetricsCollection, stopSystemMetricsCollection } from './feature.ts';

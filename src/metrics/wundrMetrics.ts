@@ -19,7 +19,7 @@ import {
   overflowMetric,
   runtime,
   type Family,
-} from './instruments.ts';
+} from './families/index.ts';
 import { SystemMetrics, readMaxFds, readOpenFds } from './SystemMetrics.ts';
 
 type OID = 'orchestrator_id';

@@ -9,7 +9,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { MeterProvider, MetricReader, DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 import { register } from 'prom-client';
-import { MeterBinding, runtime, setLabelCaps } from '../../src/metrics/instruments.ts';
+import { MeterBinding, runtime, setLabelCaps } from '../../src/metrics/families/index.ts';
 import { METER_NAME, catalogueViews } from '../../src/metrics/feature.ts';
 import * as wm from '../../src/metrics/wundrMetrics.ts';
 import {

@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/config.ts';
 import { startSdk, type WundrSdk } from '../../src/sdk/start.ts';
 import { CATALOGUE, seriesNames, type MetricDef } from '../../src/metrics/catalogue.ts';
 import { daemonMetrics } from '../../src/metrics/daemonMetrics.ts';
-import { CounterFamily, GaugeFamily, HistogramFamily } from '../../src/metrics/instruments.ts';
+import { CounterFamily, GaugeFamily, HistogramFamily } from '../../src/metrics/families/index.ts';
 import { getFamily, systemMetrics, toolMetrics, agentMetrics } from '../../src/metrics/wundrMetrics.ts';
 import { parseExposition, labelKeySets, type Family } from './expositionParser.ts';
 

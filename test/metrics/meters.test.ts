@@ -16,7 +16,7 @@ import {
   type MetricReaderOptions,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
-import { FLUSH_INSTRUMENT, MeterBinding, PENDING_OBSERVATIONS } from '../../src/metrics/instruments.ts';
+import { FLUSH_INSTRUMENT, MeterBinding, PENDING_OBSERVATIONS } from '../../src/metrics/families/index.ts';
 import { drainIdleReaders } from '../../src/sdk/idleReaders.ts';
 import { METER_NAME, catalogueViews } from '../../src/metrics/feature.ts';
 import * as wm from '../../src/metrics/wundrMetrics.ts';
