@@ -1,16 +1,20 @@
 /**
  * Memory over time: the example daemon, preloaded with @wundr/otel, under
- * steady (rate-limited) traffic; RSS sampled from /proc every second and the
- * heap from the daemon's own wundr_process_memory_heap_bytes series; a
- * least-squares slope over the samples after the warm-up says whether there
- * is an upward trend.
+ * steady (rate-limited) traffic; RSS sampled from /proc every second, and
+ * every 5 s the heap retained: the daemon runs with --expose-gc and a probe
+ * (gcProbe.ts) that, on SIGUSR2, runs a full collection and reports
+ * heapUsed right after it. A least-squares slope over the samples after the
+ * warm-up says whether there is an upward trend; on the post-GC heap that is
+ * a statement about retention, not about when the collector last ran.
  */
 import * as path from 'node:path';
-import { existsSync } from 'node:fs';
-import { cleanEnv, freePort, httpGet, procStatus, ROOT, runLoad, sleep, spawnNode, stopChild, waitForPort, type LoadResult } from './proc.ts';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { cleanEnv, freePort, procStatus, ROOT, runLoad, sleep, spawnNode, stopChild, waitForPort, type LoadResult } from './proc.ts';
 
 const REGISTER = path.join(ROOT, 'build', 'src', 'register.js');
 const DAEMON = path.join(ROOT, 'build', 'examples', 'daemon', 'main.js');
+const GC_PROBE = path.join(ROOT, 'build', 'bench', 'gcProbe.js');
 
 export interface MemoryOptions {
   durationS: number;
@@ -70,13 +74,34 @@ function drift(points: [number, number][]): number {
   return med(points.slice(-third).map((p) => p[1])) - med(points.slice(0, third).map((p) => p[1]));
 }
 
-const HEAP_RE = /^wundr_process_memory_heap_bytes(?:\{[^}]*\})?\s+([0-9.eE+-]+)/m;
+/** Asks the probe for a full GC and resolves the heapUsed (MiB) measured right after it. */
+async function heapAfterGc(pid: number, file: string, lastSeq: { n: number }): Promise<number | undefined> {
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 50; i++) {
+    await sleep(20);
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const [seq, bytes] = text.trim().split(' ').map(Number);
+    if (seq > lastSeq.n) {
+      lastSeq.n = seq;
+      return bytes / 2 ** 20;
+    }
+  }
+  return undefined;
+}
 
 export async function runMemory(o: MemoryOptions): Promise<MemoryResult> {
   const empty: MemoryResult = { rss: [], heap: [], rssSlopeMiBPerMin: NaN, heapSlopeMiBPerMin: NaN, rssDriftMiB: NaN, heapDriftMiB: NaN, load: undefined, verdict: 'not run' };
   if (!existsSync(DAEMON)) return { ...empty, error: `${path.relative(ROOT, DAEMON)} is not built` };
   const [appPort, metricsPort] = [await freePort(), await freePort()];
-  const child = spawnNode(['--require', REGISTER, DAEMON], cleanEnv({
+  const probeDir = mkdtempSync(path.join(tmpdir(), 'wundr-gc-probe-'));
+  const probeFile = path.join(probeDir, 'heap');
+  const child = spawnNode(['--expose-gc', '--require', GC_PROBE, '--require', REGISTER, DAEMON], cleanEnv({
+    WUNDR_BENCH_GC_PROBE: probeFile,
     APP_PORT: String(appPort),
     METRICS_HOST: '127.0.0.1',
     METRICS_PORT: String(metricsPort),
@@ -100,14 +125,15 @@ export async function runMemory(o: MemoryOptions): Promise<MemoryResult> {
       () => (done = true),
     );
     let tick = 0;
+    const seq = { n: 0 };
     while (!done) {
       await sleep(1000);
       const t = (Date.now() - t0) / 1000;
       if (child.proc.exitCode !== null) throw new Error(`the daemon exited (code ${child.proc.exitCode})`);
       rss.push([t, procStatus(pid).rssMiB]);
       if (tick++ % 5 === 0) {
-        const m = HEAP_RE.exec(await httpGet(`http://127.0.0.1:${metricsPort}/metrics`));
-        if (m) heap.push([t, Number(m[1]) / 2 ** 20]);
+        const h = await heapAfterGc(pid, probeFile, seq);
+        if (h !== undefined) heap.push([t, h]);
       }
       if (tick % 15 === 0) o.log(`  [memory] ${t.toFixed(0)}/${o.durationS} s  RSS ${rss.at(-1)![1].toFixed(1)} MiB${heap.length ? `  heap ${heap.at(-1)![1].toFixed(1)} MiB` : ''}`);
     }
@@ -132,5 +158,6 @@ export async function runMemory(o: MemoryOptions): Promise<MemoryResult> {
     return { ...empty, rss, heap, error: `${(err as Error).message}${tail ? ` — stderr: ${tail}` : ''}` };
   } finally {
     await stopChild(child);
+    rmSync(probeDir, { recursive: true, force: true });
   }
 }
