@@ -20,7 +20,7 @@
  * processor other than the stock allow and deny lists (which ignore the
  * context). Otherwise `histogramWriter` returns undefined and the caller
  * records each observation through the API, as before.
- * test/sdk/internals.test.ts compares both paths' output, so a change of
+ * test/sdk/sdkMetricsInternals.test.ts compares both paths' output, so a change of
  * the library underneath fails a test instead of a scrape.
  */
 import { diag, ROOT_CONTEXT, type Attributes, type Context, type HrTime } from '@opentelemetry/api';
