@@ -1,11 +1,12 @@
 /**
- * The reach into sdk-metrics' per-series histogram storage
- * (src/sdk/internals/sdk-metrics.ts) against the library installed: a
- * delta written through it must export exactly what the same observations
- * recorded through the API export, under cumulative and delta readers and
- * the views that keep the aggregation (rename, attribute filter,
- * cardinality limit); anything else must be refused, so that the caller
- * takes the API path. A change of sdk-metrics underneath fails here.
+ * The reach into sdk-metrics' per-series storage
+ * (src/sdk/internals/sdk-metrics.ts) against the library installed: what
+ * is handed over through it must export exactly what the same recordings
+ * made through the API export, under cumulative and delta readers and the
+ * views users write (rename, attribute filter, cardinality limit, another
+ * aggregation for counters and gauges); anything else must be refused, so
+ * that the caller takes the API path. A change of sdk-metrics underneath
+ * fails here.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +21,7 @@ import {
   type MetricReaderOptions,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
-import { histogramWriter } from '../../src/sdk/internals/sdk-metrics.ts';
+import { histogramWriter, storageWriter, type Series } from '../../src/sdk/internals/sdk-metrics.ts';
 
 class TestReader extends MetricReader {
   constructor(options?: MetricReaderOptions) {
@@ -38,8 +39,20 @@ function setup(views: ViewOptions[] = []) {
   const cumulative = new TestReader();
   const delta = new TestReader({ aggregationTemporalitySelector: () => AggregationTemporality.DELTA });
   const mp = new MeterProvider({ readers: [cumulative, delta], views });
-  const h = mp.getMeter('m').createHistogram(NAME, { advice: { explicitBucketBoundaries: BOUNDS } });
-  return { cumulative, delta, mp, h };
+  const meter = mp.getMeter('m');
+  const h = meter.createHistogram(NAME, { advice: { explicitBucketBoundaries: BOUNDS } });
+  const c = meter.createCounter('c');
+  const g = meter.createGauge('g');
+  return { cumulative, delta, mp, h, c, g };
+}
+
+/** One Series per attribute set, as a family keeps one cell per series (the hash slot is filled once). */
+const seriesCache = new Map<string, Series>();
+function series(attributes: Attributes): Series {
+  const k = JSON.stringify(attributes);
+  let s = seriesCache.get(k);
+  if (!s) seriesCache.set(k, (s = { attributes: Object.freeze({ ...attributes }), hash: undefined }));
+  return s;
 }
 
 /** A series' observations as the writer takes them. */
@@ -83,10 +96,19 @@ async function compare(views: ViewOptions[]) {
   const ours = setup(views);
   const writer = histogramWriter(ours.h, BOUNDS);
   assert.ok(writer, 'the installed sdk-metrics histogram storage is reachable');
+  const counter = storageWriter(ours.c);
+  const gauge = storageWriter(ours.g);
+  assert.ok(counter && gauge, 'the installed sdk-metrics counter and gauge storages are reachable');
+  seriesCache.clear();
   for (const interval of INTERVALS) {
     for (const [attrs, values] of interval) {
       for (const v of values) api.h.record(v, attrs);
-      writer.write(attrs, deltaOf(values));
+      writer.write(series(attrs), deltaOf(values));
+      // A family hands a counter its gain since the last collection in one add, a gauge its last value.
+      api.c.add(values.reduce((a, b) => a + b, 0), attrs);
+      api.g.record(values.at(-1)!, attrs);
+      counter.record(series(attrs), values.reduce((a, b) => a + b, 0));
+      gauge.record(series(attrs), values.at(-1)!);
     }
     for (const r of ['cumulative', 'delta'] as const) {
       assert.deepEqual(await points(ours[r]), await points(api[r]), `${r} reader`);
@@ -100,16 +122,21 @@ test('a written delta exports what the same observations recorded through the AP
   await compare([]);
 });
 
-test('views that keep the aggregation still apply: rename, attribute allow-list, cardinality limit', async () => {
-  await compare([{ instrumentName: NAME, name: 'renamed', attributesProcessors: [createAllowListAttributesProcessor(['a'])] }]);
-  await compare([{ instrumentName: NAME, aggregationCardinalityLimit: 2 }]);
+test('views still apply: rename, attribute allow-list, cardinality limit, another aggregation for counters and gauges', async () => {
+  await compare([{ instrumentName: '*', name: undefined, attributesProcessors: [createAllowListAttributesProcessor(['a'])] }]);
+  await compare([{ instrumentName: NAME, name: 'renamed' }, { instrumentName: 'c', name: 'c_renamed' }]);
+  await compare([{ instrumentName: '*', aggregationCardinalityLimit: 2 }]);
+  await compare([
+    { instrumentName: 'c', aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [1, 5] } } },
+    { instrumentName: 'g', aggregation: { type: AggregationType.SUM } },
+  ]);
 });
 
 test('a dropped histogram takes writes and exports nothing', async () => {
   const s = setup([{ instrumentName: NAME, aggregation: { type: AggregationType.DROP } }]);
   const writer = histogramWriter(s.h, BOUNDS);
   assert.ok(writer);
-  writer.write({ a: 'x' }, deltaOf([1]));
+  writer.write(series({ a: 'x' }), deltaOf([1]));
   assert.deepEqual(await points(s.cumulative), []);
   await s.mp.shutdown();
 });
@@ -119,15 +146,22 @@ test('anything else is refused, so the API path serves: other buckets, another a
     [{ instrumentName: NAME, aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [1, 2] } } }],
     [{ instrumentName: NAME, aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }],
     [{ instrumentName: NAME, aggregation: { type: AggregationType.SUM } }],
-    [{ instrumentName: NAME, attributesProcessors: [{ process: (a) => a }] }],
   ];
   for (const views of refused) {
     const s = setup(views);
     assert.equal(histogramWriter(s.h, BOUNDS), undefined, JSON.stringify(views));
     await s.mp.shutdown();
   }
+  // A processor of the user's own may read the context of the recording: the API path keeps it.
+  const custom = setup([{ instrumentName: '*', attributesProcessors: [{ process: (a) => a }] }]);
+  assert.equal(histogramWriter(custom.h, BOUNDS), undefined);
+  assert.equal(storageWriter(custom.c), undefined);
+  await custom.mp.shutdown();
   const s = setup();
   assert.equal(histogramWriter(s.h, [0.1, 1]), undefined, 'other boundaries than the instrument has');
   await s.mp.shutdown();
-  for (const x of [undefined, null, {}, { _writableMetricStorage: {} }, 42]) assert.equal(histogramWriter(x, BOUNDS), undefined);
+  for (const x of [undefined, null, {}, { _writableMetricStorage: {} }, 42]) {
+    assert.equal(histogramWriter(x, BOUNDS), undefined);
+    assert.equal(storageWriter(x), undefined);
+  }
 });

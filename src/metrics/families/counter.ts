@@ -1,6 +1,7 @@
 /** The counter kind, and the overflow self-metric (a counter). */
 import { ValueType, type Attributes, type Counter, type Meter } from '@opentelemetry/api';
 import { getMetricDef, type MetricDef } from '../catalogue.ts';
+import { storageWriter, type StorageWriter } from '../../sdk/internals/sdk-metrics.ts';
 import { Cell, Family, runtime, setOverflowSink, warnNegative, type LabelValue, type Labels } from './family.ts';
 
 export function instrumentOptions(def: MetricDef) {
@@ -15,6 +16,8 @@ export interface BoundCounter {
 /** A monotonic counter (prom-client-compatible call shapes). */
 export class CounterFamily<L extends string = string> extends Family<L> {
   private sdk: Counter | undefined;
+  /** Set when the SDK's storage takes the cells' increments directly (no attribute hash per hand-over). */
+  private writer: StorageWriter | undefined;
 
   protected newCell(attributes: Attributes): Cell {
     return new Cell(attributes);
@@ -47,6 +50,7 @@ export class CounterFamily<L extends string = string> extends Family<L> {
 
   bind(meter: Meter | undefined): void {
     this.sdk = meter?.createCounter(this.def.otelName, instrumentOptions(this.def));
+    this.writer = this.sdk === undefined ? undefined : storageWriter(this.sdk);
     // A new SDK gets each series' whole count.
     for (const c of this.cells.values()) c.reported = -1;
   }
@@ -57,7 +61,9 @@ export class CounterFamily<L extends string = string> extends Family<L> {
     const r = c.reported;
     if (sdk === undefined || v === r) return;
     // A series is handed over even at 0 (a label-less counter exists from the start, as in prom-client).
-    sdk.add(r < 0 ? v : v - r, c.attributes);
+    const d = r < 0 ? v : v - r;
+    if (this.writer !== undefined) this.writer.record(c, d);
+    else sdk.add(d, c.attributes);
     c.reported = v;
   }
 }

@@ -37,6 +37,8 @@ export class Cell {
   reported = -1;
   /** Set by reset(): the family no longer holds this cell; a handle bound to it looks its series up again. */
   retired = false;
+  /** The SDK's hash of `attributes`, computed at the first hand-over (src/sdk/internals/sdk-metrics.ts). */
+  hash: string | undefined = undefined;
   readonly attributes: Attributes;
   constructor(attributes: Attributes) {
     this.attributes = attributes;

@@ -1,5 +1,6 @@
 /** The gauge kind. */
 import type { Attributes, Gauge, Meter } from '@opentelemetry/api';
+import { storageWriter, type StorageWriter } from '../../sdk/internals/sdk-metrics.ts';
 import { instrumentOptions } from './counter.ts';
 import { Cell, Family, runtime, type LabelValue, type Labels } from './family.ts';
 
@@ -12,6 +13,7 @@ export interface BoundGauge {
 /** A gauge (prom-client-compatible call shapes). */
 export class GaugeFamily<L extends string = string> extends Family<L> {
   private sdk: Gauge | undefined;
+  private writer: StorageWriter | undefined;
 
   /** `set(3)` or `set({label: 'v'}, 3)`. */
   set(labelsOrValue: Labels<L> | number, value?: number): void {
@@ -49,6 +51,7 @@ export class GaugeFamily<L extends string = string> extends Family<L> {
 
   bind(meter: Meter | undefined): void {
     this.sdk = meter?.createGauge(this.def.otelName, instrumentOptions(this.def));
+    this.writer = this.sdk === undefined ? undefined : storageWriter(this.sdk);
     for (const c of this.cells.values()) c.reported = NaN;
   }
 
@@ -63,7 +66,8 @@ export class GaugeFamily<L extends string = string> extends Family<L> {
     const sdk = this.sdk;
     const v = c.value;
     if (sdk === undefined || v === c.reported) return;
-    sdk.record(v, c.attributes);
+    if (this.writer !== undefined) this.writer.record(c, v);
+    else sdk.record(v, c.attributes);
     c.reported = v;
   }
 }

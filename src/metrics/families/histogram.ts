@@ -134,7 +134,7 @@ export class HistogramFamily<L extends string = string> extends Family<L, Histog
 
   protected settle(c: HistogramCell): void {
     if (c.count === 0) return;
-    this.writer?.write(c.attributes, c);
+    this.writer?.write(c, c);
     c.clearDelta();
   }
 

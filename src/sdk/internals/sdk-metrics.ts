@@ -1,27 +1,30 @@
 /**
  * The one reach into @opentelemetry/sdk-metrics' private members: handing
- * a histogram's state, aggregated per series, to the SDK's per-series
- * storage.
+ * what a series recorded to the SDK's per-series storage directly.
  *
- * A histogram recorded through the API costs an attribute hash per
- * observation (`hashAttributes`: sorted keys, JSON.stringify), which is
- * most of the cost of an observation. The package's histograms count into
- * their own cells instead, and at each collection each series' buckets,
- * sum, count, min and max since the last collection are added into the
- * accumulation the SDK keeps for that series in the interval being
- * collected (DeltaMetricProcessor's active storage): one hash per series
- * per collection instead of one per observation. What happens after (views'
- * renames, cardinality limits, per-reader temporality, every exporter) is
- * the SDK's own code on the SDK's own accumulations.
+ * A recording through the API costs an attribute hash (`hashAttributes`:
+ * sorted keys, JSON.stringify) and a map lookup per call: for a histogram
+ * observation that is most of its cost, and for the package's counters and
+ * gauges (handed over once per collection) most of a collection's
+ * hand-over. Here the hash of a series is computed once, with the SDK's own
+ * function, and kept by the caller; at each hand-over the series'
+ * accumulation in the interval being collected (DeltaMetricProcessor's
+ * active storage) is found by that hash, created by the SDK's aggregator
+ * when missing, and given the value (`record`, the aggregation's own code)
+ * or a histogram's buckets, sum, count, min and max since the last
+ * hand-over (`write`). What happens after (views' renames, cardinality
+ * limits, per-reader temporality, every exporter) is the SDK's own code on
+ * the SDK's own accumulations.
  *
  * Detection: the instrument's storages must be laid out as sdk-metrics 2.x
- * and 3.x lay them out, and every storage must aggregate into an explicit
- * bucket histogram with the same boundaries (or drop), with no attribute
- * processor other than the stock allow and deny lists (which ignore the
- * context). Otherwise `histogramWriter` returns undefined and the caller
- * records each observation through the API, as before.
- * test/sdk/sdkMetricsInternals.test.ts compares both paths' output, so a change of
- * the library underneath fails a test instead of a scrape.
+ * and 3.x lay them out, with no attribute processor other than the stock
+ * allow and deny lists (which ignore the context, so filtering at hand-over
+ * gives what filtering at recording gives); for `write`, every storage
+ * must aggregate into an explicit-bucket histogram with the same
+ * boundaries (or drop). Otherwise the functions below return undefined and
+ * the caller records through the API, as before.
+ * test/sdk/sdkMetricsInternals.test.ts compares both paths' output, so a
+ * change of the library underneath fails a test instead of a scrape.
  */
 import { diag, ROOT_CONTEXT, type Attributes, type Context, type HrTime } from '@opentelemetry/api';
 import { createAllowListAttributesProcessor, createDenyListAttributesProcessor } from '@opentelemetry/sdk-metrics';
@@ -37,9 +40,21 @@ export interface HistogramDelta {
   readonly startMs: number;
 }
 
-/** Adds a series' delta to the SDK's accumulation for that series, in every storage of the instrument. */
+/** A series as the caller keeps it: its attribute object (never changed) and a slot for the SDK's hash of it. */
+export interface Series {
+  readonly attributes: Attributes;
+  hash: string | undefined;
+}
+
+/** Hands values of a series to the SDK's accumulation for that series, in every storage of the instrument. */
+export interface StorageWriter {
+  /** What the API's add()/record() would do with `value`, without the hash. */
+  record(series: Series, value: number): void;
+}
+
+/** Adds a histogram series' delta to the SDK's accumulation for that series. */
 export interface HistogramWriter {
-  write(attributes: Attributes, delta: HistogramDelta): void;
+  write(series: Series, delta: HistogramDelta): void;
 }
 
 interface PointValue {
@@ -51,11 +66,13 @@ interface PointValue {
   max: number;
 }
 interface Accumulation {
-  toPointValue(): PointValue;
+  record(value: number): void;
+  toPointValue(): unknown;
 }
 interface AttributeMap {
-  get(key: Attributes): Accumulation | undefined;
-  set(key: Attributes, value: Accumulation): void;
+  get(key: Attributes, hash?: string): Accumulation | undefined;
+  set(key: Attributes, value: Accumulation, hash?: string): void;
+  _hash(key: Attributes): string;
   readonly size: number;
 }
 interface Aggregator {
@@ -80,7 +97,7 @@ const DROP = 0;
 const HISTOGRAM = 3;
 
 let contextFreeProcessors: Set<unknown> | undefined;
-/** The stock processors that never look at the context: filtering at collection gives what filtering at recording gives. */
+/** The stock processors that never look at the context. */
 function isContextFree(p: unknown): boolean {
   contextFreeProcessors ??= new Set([createAllowListAttributesProcessor([]).constructor, createDenyListAttributesProcessor([]).constructor]);
   return typeof p === 'object' && p !== null && contextFreeProcessors.has(p.constructor);
@@ -88,22 +105,22 @@ function isContextFree(p: unknown): boolean {
 
 interface Target {
   dp: DeltaProcessor;
+  /** The view's attribute filter, when it has one. */
   process: ((a: Attributes) => Attributes) | undefined;
   minMax: boolean;
 }
 
-function targetOf(storage: SyncStorage, bounds: readonly number[]): Target | null | undefined {
+function targetOf(storage: SyncStorage): Target | undefined {
   const dp = storage?._deltaMetricStorage;
   const agg = dp?._aggregator;
-  if (typeof agg?.createAccumulation !== 'function' || typeof dp!._activeCollectionStorage?.get !== 'function') return undefined;
+  const map = dp?._activeCollectionStorage;
+  if (typeof agg?.createAccumulation !== 'function' || typeof agg.kind !== 'number') return undefined;
+  if (typeof map?.get !== 'function' || typeof map.set !== 'function' || typeof map._hash !== 'function') return undefined;
   if (typeof dp!._cardinalityLimit !== 'number' || typeof dp!._overflowAttributes !== 'object') return undefined;
-  if (agg.kind === DROP) return null;
-  if (agg.kind !== HISTOGRAM || typeof agg._recordMinMax !== 'boolean' || !Array.isArray(agg._boundaries)) return undefined;
-  if (agg._boundaries.length !== bounds.length || agg._boundaries.some((b, i) => b !== bounds[i])) return undefined;
   let process: Target['process'];
   const ap = storage._attributesProcessor;
   if (ap !== undefined) {
-    // A view's processors come wrapped in one MultiAttributesProcessor (or alone, or a no-op).
+    // A view's processors come wrapped in one MultiAttributesProcessor (or a no-op without any).
     const list = Array.isArray(ap._processors) ? ap._processors : [ap];
     const noop = list.every((p) => (p as { constructor?: { name?: string } })?.constructor?.name === 'NoopAttributesProcessor');
     if (!noop) {
@@ -111,7 +128,13 @@ function targetOf(storage: SyncStorage, bounds: readonly number[]): Target | nul
       process = (a) => ap.process(a, ROOT_CONTEXT);
     }
   }
-  return { dp: dp!, process, minMax: agg._recordMinMax };
+  return { dp: dp!, process, minMax: agg._recordMinMax === true };
+}
+
+function storagesOf(instrument: unknown): SyncStorage[] | undefined {
+  const ws = (instrument as { _writableMetricStorage?: { _backingStorages?: SyncStorage[] } & SyncStorage })?._writableMetricStorage;
+  if (typeof ws !== 'object' || ws === null) return undefined;
+  return Array.isArray(ws._backingStorages) ? ws._backingStorages : [ws];
 }
 
 function hrTime(ms: number): HrTime {
@@ -119,64 +142,102 @@ function hrTime(ms: number): HrTime {
   return [s, Math.round((ms - s * 1000) * 1e6)];
 }
 
-function addInto(p: PointValue, d: HistogramDelta, minMax: boolean): void {
-  const counts = p.buckets.counts;
-  for (let j = 0; j < counts.length; j++) counts[j] += d.counts[j];
-  p.sum += d.sum;
-  p.count += d.count;
-  if (minMax && d.count > 0) {
-    if (d.min < p.min) p.min = d.min;
-    if (d.max > p.max) p.max = d.max;
-    p.hasMinMax = true;
+/** The series' accumulation in the interval being collected, created as the SDK creates it (overflow included). */
+function accumulationOf(t: Target, series: Series, startMs: number): Accumulation | undefined {
+  const dp = t.dp;
+  const map = dp._activeCollectionStorage;
+  let attrs: Attributes;
+  let hash: string;
+  if (t.process === undefined) {
+    attrs = series.attributes;
+    hash = series.hash ??= map._hash(attrs);
+  } else {
+    attrs = t.process(series.attributes);
+    hash = map._hash(attrs);
   }
+  let acc = map.get(attrs, hash);
+  if (acc !== undefined) return acc;
+  // The SDK's own rule: past its cardinality limit a new series goes to the overflow series.
+  if (map.size >= dp._cardinalityLimit) {
+    attrs = dp._overflowAttributes;
+    hash = map._hash(attrs);
+    acc = map.get(attrs, hash);
+    if (acc !== undefined) return acc;
+  }
+  acc = dp._aggregator.createAccumulation(hrTime(startMs));
+  if (acc !== undefined) map.set(attrs, acc, hash);
+  return acc;
+}
+
+function targetsOf(instrument: unknown, accept: (agg: Aggregator) => boolean): Target[] | undefined {
+  try {
+    const storages = storagesOf(instrument);
+    if (storages === undefined) return undefined;
+    const targets: Target[] = [];
+    for (const s of storages) {
+      const t = targetOf(s);
+      if (t === undefined || !accept(t.dp._aggregator)) {
+        diag.debug('@wundr/otel: an instrument is not laid out as sdk-metrics 3.x lays it out, or a view filters it by context; it is recorded through the API');
+        return undefined;
+      }
+      if (t.dp._aggregator.kind !== DROP) targets.push(t);
+    }
+    return targets;
+  } catch (err) {
+    diag.debug(`@wundr/otel: metric storage not reachable (${(err as Error)?.message}); recorded through the API`);
+    return undefined;
+  }
+}
+
+/**
+ * The writer for an SDK counter or gauge (any aggregation a view gives it:
+ * each value goes to the aggregation's own `record`), or undefined when
+ * its storage is not laid out as expected: the caller then uses the API.
+ */
+export function storageWriter(instrument: unknown): StorageWriter | undefined {
+  const targets = targetsOf(instrument, () => true);
+  if (targets === undefined) return undefined;
+  return {
+    record(series, value) {
+      const now = Date.now();
+      for (let i = 0; i < targets.length; i++) accumulationOf(targets[i], series, now)?.record(value);
+    },
+  };
 }
 
 /**
  * The writer for an SDK histogram instrument created with explicit bucket
  * boundaries `bounds`, or undefined when the instrument is not laid out as
- * expected (another sdk-metrics version, a view with another aggregation
- * or a context-dependent attribute processor): the caller then records
- * every observation through the API.
+ * expected or a view gives it another aggregation or other boundaries: the
+ * caller then records every observation through the API.
  */
 export function histogramWriter(instrument: unknown, bounds: readonly number[]): HistogramWriter | undefined {
-  try {
-    const ws = (instrument as { _writableMetricStorage?: { _backingStorages?: SyncStorage[] } & SyncStorage })?._writableMetricStorage;
-    if (ws === undefined || ws === null) return undefined;
-    const storages: SyncStorage[] = Array.isArray(ws._backingStorages) ? ws._backingStorages : [ws];
-    const targets: Target[] = [];
-    for (const s of storages) {
-      const t = targetOf(s, bounds);
-      if (t === undefined) {
-        diag.debug('@wundr/otel: a histogram is not laid out as sdk-metrics 3.x lays it out; its observations go through the API');
-        return undefined;
-      }
-      if (t !== null) targets.push(t);
-    }
-    return {
-      write(attributes, delta) {
-        for (const t of targets) {
-          let attrs = t.process === undefined ? attributes : t.process(attributes);
-          const dp = t.dp;
-          const map = dp._activeCollectionStorage;
-          let acc = map.get(attrs);
-          if (acc === undefined) {
-            // The SDK's own rule: past its cardinality limit a new series goes to the overflow series.
-            if (map.size >= dp._cardinalityLimit) {
-              attrs = dp._overflowAttributes;
-              acc = map.get(attrs);
-            }
-            if (acc === undefined) {
-              acc = dp._aggregator.createAccumulation(hrTime(delta.startMs));
-              if (acc === undefined) continue;
-              map.set(attrs, acc);
-            }
-          }
-          addInto(acc.toPointValue(), delta, t.minMax);
+  const sameBounds = (agg: Aggregator) =>
+    agg.kind === DROP ||
+    (agg.kind === HISTOGRAM &&
+      typeof agg._recordMinMax === 'boolean' &&
+      Array.isArray(agg._boundaries) &&
+      agg._boundaries.length === bounds.length &&
+      agg._boundaries.every((b, i) => b === bounds[i]));
+  const targets = targetsOf(instrument, sameBounds);
+  if (targets === undefined) return undefined;
+  return {
+    write(series, d) {
+      for (let i = 0; i < targets.length; i++) {
+        const t = targets[i];
+        const acc = accumulationOf(t, series, d.startMs);
+        if (acc === undefined) continue;
+        const p = acc.toPointValue() as PointValue;
+        const counts = p.buckets.counts;
+        for (let j = 0; j < counts.length; j++) counts[j] += d.counts[j];
+        p.sum += d.sum;
+        p.count += d.count;
+        if (t.minMax && d.count > 0) {
+          if (d.min < p.min) p.min = d.min;
+          if (d.max > p.max) p.max = d.max;
+          p.hasMinMax = true;
         }
-      },
-    };
-  } catch (err) {
-    diag.debug(`@wundr/otel: histogram storage not reachable (${(err as Error)?.message}); observations go through the API`);
-    return undefined;
-  }
+      }
+    },
+  };
 }
