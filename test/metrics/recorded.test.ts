@@ -14,7 +14,7 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { MeterBinding, type BoundCounter, type BoundGauge, type BoundHistogram } from '../../src/metrics/families/index.ts';
 import { METER_NAME, catalogueViews } from '../../src/metrics/feature.ts';
-import { createPrometheusSerializer } from '../../src/metrics/prometheusSerializer.ts';
+import { createPrometheusSerializer } from '../../src/sdk/prometheusSerializer.ts';
 import * as wm from '../../src/metrics/wundrMetrics.ts';
 import { parseExposition } from './expositionParser.ts';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlpReceiver.ts';

@@ -7,7 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { asyncLocalStorageOf } from '../../src/sdk/internals/context-async-hooks.ts';
-import { pointSerializersOf } from '../../src/sdk/internals/exporter-prometheus.ts';
+import { serializerInternalsOf } from '../../src/sdk/internals/exporter-prometheus.ts';
 import { retryingTransportOf, unrefRetryTimers } from '../../src/sdk/internals/otlp-exporter-base.ts';
 import { createPrometheusSerializer } from '../../src/sdk/prometheusSerializer.ts';
 import { WundrContextManager } from '../../src/sdk/WundrContextManager.ts';
@@ -58,14 +58,19 @@ test('context-async-hooks: the context manager keeps its AsyncLocalStorage in _a
   assert.equal(asyncLocalStorageOf({ _asyncLocalStorage: {} }), undefined);
 });
 
-test('exporter-prometheus: the serializer has its per-point methods; ours replaces them, a different one is served stock', () => {
-  const stock = new PrometheusSerializer();
-  const internals = pointSerializersOf(stock);
-  assert.ok(internals, '_serializeSingularDataPoint and _serializeHistogramDataPoint are methods');
+test('exporter-prometheus: the serializer has its per-metric and per-point methods; ours replaces them, a different one is served stock', () => {
+  const stock = new PrometheusSerializer(undefined, false, undefined, false, true);
+  const internals = serializerInternalsOf(stock);
+  assert.ok(internals, '_serializeMetricData, _serializeSingularDataPoint and _serializeHistogramDataPoint are methods');
   assert.equal(typeof internals._appendTimestamp, 'boolean', '_appendTimestamp is a flag');
-  const ours = pointSerializersOf(createPrometheusSerializer({ withoutScopeInfo: true }));
+  assert.equal(internals._withoutScopeInfo, true, '_withoutScopeInfo is the option');
+  // serialize() sets the resource constant labels before it writes the metrics: none without the option.
+  stock.serialize({ resource: { attributes: { a: 'b' } } as never, scopeMetrics: [] });
+  assert.equal(internals._additionalAttributes, undefined, '_additionalAttributes without withResourceConstantLabels');
+  const ours = serializerInternalsOf(createPrometheusSerializer({ withoutScopeInfo: true }));
   assert.ok(ours);
+  assert.notEqual(ours._serializeMetricData, internals._serializeMetricData);
   assert.notEqual(ours._serializeSingularDataPoint, internals._serializeSingularDataPoint);
   assert.notEqual(ours._serializeHistogramDataPoint, internals._serializeHistogramDataPoint);
-  assert.equal(pointSerializersOf({} as PrometheusSerializer), undefined);
+  assert.equal(serializerInternalsOf({} as PrometheusSerializer), undefined);
 });

@@ -13,6 +13,7 @@ import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { createPrometheusSerializer } from '../../src/sdk/prometheusSerializer.ts';
+import { seriesAttributes } from '../../src/metrics/families/index.ts';
 
 const text = fc.oneof(
   fc.string({ maxLength: 12 }),
@@ -85,4 +86,32 @@ test('the cached per-point path is installed on this exporter version', () => {
   assert.equal(typeof proto._serializeSingularDataPoint, 'function');
   assert.notEqual(ours._serializeSingularDataPoint, proto._serializeSingularDataPoint);
   assert.notEqual(ours._serializeHistogramDataPoint, proto._serializeHistogramDataPoint);
+});
+
+test("series attribute objects (the families' own, with their slot): the stock output, on every scrape, as values change", () => {
+  const stock = new PrometheusSerializer(undefined, false, undefined, false, true);
+  const ours = createPrometheusSerializer({ withoutScopeInfo: true });
+  const labelSets = fc.array(fc.dictionary(fc.oneof(text, fc.constantFrom('a.b', 'x__y')), text, { maxKeys: 3 }), { minLength: 1, maxLength: 4 });
+  fc.assert(
+    fc.property(labelSets, fc.array(fc.array(number, { minLength: 4, maxLength: 4 }), { minLength: 1, maxLength: 4 }), fc.boolean(), (sets, scrapes, twoNames) => {
+      // One attribute object per series for its whole life, as a family keeps it; the same object may be
+      // exported under two names (a renaming view beside the original).
+      const series = sets.map((l) => seriesAttributes({ ...l }));
+      for (const values of scrapes) {
+        const metric = (name: string): MetricData => ({
+          descriptor: { name, description: 'd', unit: '', valueType: ValueType.DOUBLE },
+          aggregationTemporality: AggregationTemporality.CUMULATIVE,
+          dataPointType: DataPointType.SUM,
+          isMonotonic: true,
+          dataPoints: series.map((a, i) => point(a, values[i])),
+        });
+        const rm: ResourceMetrics = {
+          resource: resourceFromAttributes({}),
+          scopeMetrics: [{ scope: { name: 's' }, metrics: twoNames ? [metric('wundr_a'), metric('wundr_b')] : [metric('wundr_a')] }],
+        };
+        assert.equal(ours.serialize(rm), stock.serialize(rm));
+      }
+    }),
+    { numRuns: 300 },
+  );
 });

@@ -47,6 +47,21 @@ export class Cell {
 
 type Node = Map<LabelValue, Node | Cell>;
 
+/**
+ * A non-enumerable slot on each series' frozen attribute object, where an
+ * exporter may keep what it derives from the series (the Prometheus
+ * serializer keeps the label text and the last line). OTel never sees it:
+ * hashing, attribute processors and OTLP encoding read enumerable string
+ * keys only.
+ */
+export const SERIES_SLOT = Symbol.for('@wundr/otel.series');
+
+/** A series' attribute object: frozen, with an empty SERIES_SLOT. */
+export function seriesAttributes(attrs: Record<string, string>): Attributes {
+  Object.defineProperty(attrs, SERIES_SLOT, { value: {} });
+  return Object.freeze(attrs);
+}
+
 /** Counts a value folded by a guard or a series cap (the counter module installs the self-metric). */
 let overflowSink: (metric: string, label: string) => void = () => {};
 
@@ -139,7 +154,7 @@ export abstract class Family<L extends string = string, C extends Cell = Cell> {
         if (!folded) overflowSink(this.def.name, '*');
         return this.overflowCell();
       }
-      cell = this.newCell(Object.freeze(attrs));
+      cell = this.newCell(seriesAttributes(attrs));
       this.cells.set(canon, cell);
     }
     if (!folded && indexable) {
@@ -164,7 +179,7 @@ export abstract class Family<L extends string = string, C extends Cell = Cell> {
     if (!cell) {
       const all: Record<string, string> = {};
       for (const key of this.keys) all[key] = OVERFLOW_VALUE;
-      cell = this.newCell(Object.freeze(all));
+      cell = this.newCell(seriesAttributes(all));
       this.cells.set(k, cell);
     }
     return cell;
@@ -184,7 +199,7 @@ export abstract class Family<L extends string = string, C extends Cell = Cell> {
     this.index = new Map();
     for (const g of this.guards) g.clear();
     if (this.keys.length === 0) {
-      this.single = this.newCell(Object.freeze({}));
+      this.single = this.newCell(seriesAttributes({}));
       this.cells.set('', this.single);
     }
   }

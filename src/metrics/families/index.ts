@@ -4,7 +4,7 @@
  * of the running SDK.
  */
 export { MAX_LABEL_VALUE_LENGTH, setLabelCaps } from './labelGuard.ts';
-export { Cell, Family, isLabels, nowHr, runtime, type LabelValue, type Labels } from './family.ts';
+export { Cell, Family, SERIES_SLOT, isLabels, nowHr, runtime, seriesAttributes, type LabelValue, type Labels } from './family.ts';
 export { CounterFamily, overflowMetric, type BoundCounter } from './counter.ts';
 export { GaugeFamily, type BoundGauge } from './gauge.ts';
 export { HistogramCell, HistogramFamily, PENDING_OBSERVATIONS, type BoundHistogram } from './histogram.ts';
