@@ -116,6 +116,32 @@ export function targetVerdicts(r: ReportInput): Verdict[] {
       met: !m.verdict.startsWith('UPWARD') && !m.verdict.startsWith('too short'),
     });
   }
+  for (const h of r.hotPaths ?? []) if (h.status === 'ok') out.push(...hotPathVerdicts(h.name, h.output));
+  return out;
+}
+
+/**
+ * The targets a hot-path benchmark printed: each section's title line, its
+ * contender lines, and a `target: <what> -> met|NOT met` line naming the
+ * contender judged (the first one, ours).
+ */
+export function hotPathVerdicts(name: string, output: string): Verdict[] {
+  const out: Verdict[] = [];
+  let title = '';
+  let first = '';
+  for (const line of output.split('\n')) {
+    if (/^\S/.test(line)) {
+      title = line.trim();
+      first = '';
+      continue;
+    }
+    const t = /^\s+target: (.*) -> (met|NOT met)\s*$/.exec(line);
+    if (t) {
+      out.push({ target: `bench/${name}: ${title}: ${t[1]}`, measured: first, met: t[2] === 'met' });
+      continue;
+    }
+    if (first === '' && /\bx\d/.test(line)) first = line.trim().replace(/\s{2,}/g, ' ');
+  }
   return out;
 }
 
