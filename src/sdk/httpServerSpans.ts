@@ -35,7 +35,6 @@ import {
   ValueType,
   type Attributes,
   type Context,
-  type Histogram,
   type MeterProvider,
   context,
   type Span,
@@ -45,6 +44,7 @@ import {
 import { getRPCMetadata, RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import { PACKAGE_VERSION } from '../version.ts';
 import { errorTypeOf, failSpan } from '../tracing/spans.ts';
+import { KeyedHistogram } from '../metrics/families/keyedHistogram.ts';
 
 export const HTTP_SCOPE = '@wundr/otel/http';
 
@@ -205,6 +205,19 @@ export function failActiveRequest(error: unknown, ending: boolean): boolean {
   return true;
 }
 
+/** The attributes of a request's `http.server.request.duration` series. */
+function durationAttributes(state: State, status: number | undefined, errorType: string | undefined, route: string | undefined): Attributes {
+  const metric: Attributes = {
+    'http.request.method': state.method,
+    'url.scheme': state.scheme,
+    'network.protocol.version': state.version,
+  };
+  if (status !== undefined) metric['http.response.status_code'] = status;
+  if (errorType !== undefined) metric['error.type'] = errorType;
+  if (route !== undefined) metric['http.route'] = route;
+  return metric;
+}
+
 /** Requests that announce a body (what Node's own empty-request check looks at). */
 function hasBody(headers: IncomingMessage['headers']): boolean {
   const cl = headers['content-length'];
@@ -219,9 +232,10 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
   const tracer: Tracer = options.tracerProvider.getTracer(HTTP_SCOPE, PACKAGE_VERSION);
   const cm = options.contextManager;
   const skipServer = options.skipServer;
-  let histogram: Histogram | undefined;
+  let histogram: KeyedHistogram | undefined;
   if (options.meterProvider) {
-    histogram = options.meterProvider.getMeter(HTTP_SCOPE, PACKAGE_VERSION).createHistogram('http.server.request.duration', {
+    // Recorded into cells by a key of the attribute values, handed to the SDK at collection (no attribute hash per request).
+    histogram = new KeyedHistogram(options.meterProvider.getMeter(HTTP_SCOPE, PACKAGE_VERSION), 'http.server.request.duration', {
       description: 'Duration of HTTP server requests.',
       unit: 's',
       valueType: ValueType.DOUBLE,
@@ -233,31 +247,26 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
     res[STATE] = undefined;
     const { span } = state;
     inFlight.delete(span);
-    const metric: Attributes = {
-      'http.request.method': state.method,
-      'url.scheme': state.scheme,
-      'network.protocol.version': state.version,
-    };
+    let errorType: string | undefined;
+    let status: number | undefined;
     if (crash !== undefined) {
       // The handler threw and nothing caught it: the process is ending, no response will be sent.
-      const type = errorTypeOf(crash.error);
+      errorType = errorTypeOf(crash.error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: `uncaught exception: ${errorMessage(crash.error)}` });
-      span.setAttribute('error.type', type);
-      metric['error.type'] = type;
+      span.setAttribute('error.type', errorType);
     } else if (aborted) {
       // No response was sent: no status code; the client went away first.
       span.setStatus({ code: SpanStatusCode.ERROR, message: 'the connection closed before the response finished' });
-      span.setAttribute('error.type', 'aborted');
-      metric['error.type'] = 'aborted';
+      errorType = 'aborted';
+      span.setAttribute('error.type', errorType);
     } else {
-      const status = res.statusCode;
+      status = res.statusCode;
       span.setAttribute('http.response.status_code', status);
-      metric['http.response.status_code'] = status;
       if (status >= 500 || status < 100) {
         span.setStatus({ code: SpanStatusCode.ERROR });
         if (status >= 500 && status < 600) {
-          span.setAttribute('error.type', String(status));
-          metric['error.type'] = String(status);
+          errorType = String(status);
+          span.setAttribute('error.type', errorType);
         }
       }
     }
@@ -265,10 +274,11 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
     if (route !== undefined) {
       span.setAttribute('http.route', route);
       span.updateName(`${state.method === '_OTHER' ? 'HTTP' : state.method} ${route}`);
-      metric['http.route'] = route;
     }
     span.end();
-    histogram?.record((performance.now() - state.start) / 1000, metric);
+    if (histogram === undefined) return;
+    const key = `${state.method}\u0001${state.scheme}\u0001${state.version}\u0001${status}\u0001${errorType}\u0001${route}`;
+    histogram.record(key, () => durationAttributes(state, status, errorType, route), (performance.now() - state.start) / 1000);
   };
 
   // One shared listener (no closure per request): ends the span of a

@@ -57,7 +57,7 @@ type Node = Map<LabelValue, Node | Cell>;
 export const SERIES_SLOT = Symbol.for('@wundr/otel.series');
 
 /** A series' attribute object: frozen, with an empty SERIES_SLOT. */
-export function seriesAttributes(attrs: Record<string, string>): Attributes {
+export function seriesAttributes(attrs: Attributes): Attributes {
   Object.defineProperty(attrs, SERIES_SLOT, { value: {} });
   return Object.freeze(attrs);
 }

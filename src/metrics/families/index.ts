@@ -9,3 +9,4 @@ export { CounterFamily, overflowMetric, type BoundCounter } from './counter.ts';
 export { GaugeFamily, type BoundGauge } from './gauge.ts';
 export { HistogramCell, HistogramFamily, PENDING_OBSERVATIONS, type BoundHistogram } from './histogram.ts';
 export { FLUSH_INSTRUMENT, MeterBinding, createFamily } from './meterBinding.ts';
+export { KeyedHistogram } from './keyedHistogram.ts';
