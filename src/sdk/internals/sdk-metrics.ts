@@ -27,7 +27,6 @@
  * change of the library underneath fails a test instead of a scrape.
  */
 import { diag, ROOT_CONTEXT, type Attributes, type Context, type HrTime } from '@opentelemetry/api';
-import { createAllowListAttributesProcessor, createDenyListAttributesProcessor } from '@opentelemetry/sdk-metrics';
 
 /** What one series recorded since it was last written, in the OTel bucket layout (`bounds.length + 1` counts). */
 export interface HistogramDelta {
@@ -99,7 +98,11 @@ const HISTOGRAM = 3;
 let contextFreeProcessors: Set<unknown> | undefined;
 /** The stock processors that never look at the context. */
 function isContextFree(p: unknown): boolean {
-  contextFreeProcessors ??= new Set([createAllowListAttributesProcessor([]).constructor, createDenyListAttributesProcessor([]).constructor]);
+  if (contextFreeProcessors === undefined) {
+    // Loaded here, not at import: the families load this module whether or not an SDK ever runs.
+    const sm = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
+    contextFreeProcessors = new Set([sm.createAllowListAttributesProcessor([]).constructor, sm.createDenyListAttributesProcessor([]).constructor]);
+  }
   return typeof p === 'object' && p !== null && contextFreeProcessors.has(p.constructor);
 }
 
