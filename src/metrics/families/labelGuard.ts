@@ -1,5 +1,5 @@
 /**
- * The per-key label guard (seed §12): an allow-list or a cap on distinct
+ * The per-key label guard (docs/METRICS.md, Cardinality): an allow-list or a cap on distinct
  * values; past it values are folded into `other` (and the family counts the
  * overflow in `wundr_metrics_label_overflow_total`).
  */
@@ -58,7 +58,7 @@ export class LabelGuard {
 }
 
 /**
- * Raises or lowers the cap on distinct values of label keys (seed §12),
+ * Raises or lowers the cap on distinct values of label keys,
  * for every metric or for one. Values already admitted stay; past a lowered
  * cap new values fold into `other`. Allow-listed keys (status, direction,
  * token_type, period, severity) have no cap to set.
