@@ -197,7 +197,7 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
     health: { enabled: healthEnabled, timeoutMs: healthTimeout },
     alerting: { enabled: alertingEnabled, evaluationIntervalSeconds, webhookUrls },
     endpoint: { token, adminToken },
-    otlp: otlpSignals(r),
+    otlp: { ...otlpSignals(r), encoder: r.get('WUNDR_OTEL_OTLP_ENCODER') },
   };
   return { config, warnings: r.warnings };
 }

@@ -106,6 +106,8 @@ export interface WundrOtelConfig {
     traces: OtlpSignalConfig;
     metrics: OtlpSignalConfig;
     logs: OtlpSignalConfig;
+    /** http/protobuf spans and log records: encoded as they end (`wundr`) or by the stock batch processors and exporters (`stock`). */
+    encoder: 'wundr' | 'stock';
   };
 }
 

@@ -228,6 +228,11 @@ export const VARIABLES = {
     'diagnostics_channel',
     "who makes the SERVER span of each incoming HTTP request: `diagnostics_channel` (the package, from Node's `http.server.*` channels; cheaper) or `instrumentation` (instrumentation-http's patch, as before)",
   ),
+  WUNDR_OTEL_OTLP_ENCODER: oneOf(
+    ['wundr', 'stock'] as const,
+    'wundr',
+    "http/protobuf traces and logs: `wundr` encodes each span and log record into the current OTLP request as it ends (the SDK object is not kept until its batch is sent); `stock` goes back to the SDK's batch processors and the stock OTLP exporters (for A/B runs, and as a way out). http/json and grpc always use the stock exporters",
+  ),
   HEALTH_CHECK_ENABLED: bool(true, '`/health` with component checks'),
   HEALTH_CHECK_TIMEOUT: int(5000, 1, 600000, 'ms per component check'),
   ALERTING_ENABLED: bool(true, 'the in-process alert evaluator'),

@@ -9,7 +9,7 @@ export interface BatchExporter<T> {
   forceFlush?(): Promise<void>;
 }
 
-export interface BoundedExporterOptions {
+export interface BoundedExporterOptions<T = unknown> {
   signal: TelemetrySignal;
   drops: TelemetryDrops;
   /**
@@ -33,6 +33,8 @@ export interface BoundedExporterOptions {
    * instead of being promoted by V8 (docs/RELIABILITY.md).
    */
   maxHoldMs?: number;
+  /** Items in a batch, for the drop counts (default: its length; a batch of encoded requests counts their items). */
+  countItems?: (items: T[]) => number;
 }
 
 interface Batch<T> {
@@ -71,18 +73,20 @@ export class BoundedExporter<T> implements BatchExporter<T> {
   private closed = false;
   private flushes = 0;
   private queueFullError: Error | undefined;
+  private readonly count: (items: T[]) => number;
 
-  constructor(inner: BatchExporter<T>, options: BoundedExporterOptions) {
+  constructor(inner: BatchExporter<T>, options: BoundedExporterOptions<T>) {
     this.inner = inner;
     this.signal = options.signal;
     this.drops = options.drops;
     this.maxWaiting = options.maxWaitingBatches ?? 4;
     this.maxHoldMs = options.maxHoldMs ?? 2000;
+    this.count = options.countItems ?? ((items) => items.length);
   }
 
   export(items: T[], resultCallback: (result: ExportResult) => void): void {
     if (this.closed) {
-      this.drops.add(this.signal, 'export_failed', items.length);
+      this.drops.add(this.signal, 'export_failed', this.count(items));
       resultCallback({ code: ExportResultCode.FAILED, error: new Error('exporter is shut down') });
       return;
     }
@@ -116,7 +120,7 @@ export class BoundedExporter<T> implements BatchExporter<T> {
   }
 
   private dropFull(batch: Batch<T>): void {
-    this.drops.add(this.signal, 'queue_full', batch.items.length);
+    this.drops.add(this.signal, 'queue_full', this.count(batch.items));
     globalErrorHandler(exportError(this.signal, (this.queueFullError ??= new ExportQueueFullError(this.signal))) as Error);
     batch.release();
   }
@@ -128,7 +132,7 @@ export class BoundedExporter<T> implements BatchExporter<T> {
       if (done) return;
       done = true;
       if (r.code !== ExportResultCode.SUCCESS) {
-        this.drops.add(this.signal, 'export_failed', batch.items.length);
+        this.drops.add(this.signal, 'export_failed', this.count(batch.items));
         globalErrorHandler(exportError(this.signal, r.error ?? new Error(`${this.signal} export failed`)) as Error);
       }
       try {

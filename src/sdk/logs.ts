@@ -1,16 +1,32 @@
-/** The log pipeline: exporter -> BoundedExporter -> BatchLogRecordProcessor, and the logger provider. */
+/**
+ * The log pipeline: exporter -> BoundedExporter -> BatchLogRecordProcessor (over
+ * http/protobuf: LogRecordEncodingProcessor, encoding each record as it is emitted), and the logger provider.
+ */
 import { logs } from '@opentelemetry/api';
 import { logs as legacyLogs } from '@opentelemetry/api-logs';
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { WundrOtelConfig } from '../config.ts';
 import type { SdkBuilder } from '../feature.ts';
 import { BoundedExporter, waitingBatches } from './BoundedExporter.ts';
-import { load, otlpExporter } from './otlp.ts';
+import { countEncoded, encodedOtlpExporter, encodesOtlp, load, otlpExporter } from './otlp.ts';
+import { LogRecordEncodingProcessor } from './otlp/LogRecordEncodingProcessor.ts';
 import type { TelemetryDrops } from './TelemetryDrops.ts';
 
 /** Adds one processor per configured log record exporter (before the features add theirs). */
 export function addLogPipelines(config: WundrOtelConfig, builder: SdkBuilder, drops: TelemetryDrops, bounded: BoundedExporter<unknown>[]): void {
   for (const name of config.logging.exporters) {
+    if (name === 'otlp' && encodesOtlp(config.otlp.encoder, config.otlp.logs)) {
+      // Records encoded as they are emitted (sdk/otlp/): the same bounded export, of requests instead of record lists.
+      const exporter = new BoundedExporter(encodedOtlpExporter('logs', config.otlp.logs), {
+        signal: 'logs',
+        drops,
+        maxWaitingBatches: waitingBatches(config.logging.batch),
+        countItems: countEncoded,
+      });
+      bounded.push(exporter as BoundedExporter<unknown>);
+      builder.logRecordProcessors.push(new LogRecordEncodingProcessor({ exporter, drops, ...config.logging.batch }));
+      continue;
+    }
     const inner: LogRecordExporter = name === 'otlp' ? otlpExporter('logs', config.otlp.logs) : new (load('@opentelemetry/sdk-logs').ConsoleLogRecordExporter)();
     const exporter = new BoundedExporter(inner, { signal: 'logs', drops, maxWaitingBatches: waitingBatches(config.logging.batch) });
     bounded.push(exporter as BoundedExporter<unknown>);

@@ -8,6 +8,9 @@ import { diag } from '@opentelemetry/api';
 import type { OtlpProtocol, OtlpSignalConfig } from '../config.ts';
 import { unrefRetryTimers } from './internals/otlp-exporter-base.ts';
 import { withoutEnvHeaders } from './withoutEnvHeaders.ts';
+import type { EncodedBatch } from './otlp/BatchBuilder.ts';
+import { createEncodedBatchExporter } from './otlp/EncodedBatchExporter.ts';
+import type { BatchExporter } from './BoundedExporter.ts';
 
 type Req = (id: string) => any;
 export const load: Req = (id) => require(id);
@@ -47,6 +50,21 @@ export function otlpExporter(signal: OtlpSignal, c: OtlpSignalConfig, extra: Rec
   if (!unrefRetryTimers(exporter)) diag.debug('@wundr/otel: the OTLP exporter has no retrying transport to adjust; its retry timers keep the process alive');
   return exporter;
 }
+
+/** Whether a signal's spans or log records are encoded as they end (http/protobuf, unless WUNDR_OTEL_OTLP_ENCODER=stock). */
+export function encodesOtlp(encoder: 'wundr' | 'stock', c: OtlpSignalConfig): boolean {
+  return encoder === 'wundr' && c.protocol === 'http/protobuf';
+}
+
+/** The OTLP/HTTP exporter of already encoded requests (sdk/otlp/), with the stock exporters' transport settings. */
+export function encodedOtlpExporter(signal: 'traces' | 'logs', c: OtlpSignalConfig): BatchExporter<EncodedBatch> {
+  const exporter = withoutEnvHeaders(() => createEncodedBatchExporter(signal, httpOpts(c)));
+  if (!unrefRetryTimers(exporter)) diag.debug('@wundr/otel: the OTLP exporter has no retrying transport to adjust; its retry timers keep the process alive');
+  return exporter;
+}
+
+/** Items in a list of encoded requests (for the drop counts). */
+export const countEncoded = (batches: EncodedBatch[]): number => batches.reduce((n, b) => n + b.count, 0);
 
 /**
  * The OTLP/HTTP exporters' agent, with every socket unref()ed: an export in

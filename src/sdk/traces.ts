@@ -1,10 +1,14 @@
-/** The trace pipeline: exporter -> BoundedExporter -> BatchSpanProcessor, and the tracer provider. */
+/**
+ * The trace pipeline: exporter -> BoundedExporter -> BatchSpanProcessor (over
+ * http/protobuf: SpanEncodingProcessor, encoding each span as it ends), and the tracer provider.
+ */
 import { trace, type TracerProvider as ApiTracerProvider } from '@opentelemetry/api';
 import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
 import type { WundrOtelConfig } from '../config.ts';
 import type { SdkBuilder } from '../feature.ts';
 import { BoundedExporter, waitingBatches } from './BoundedExporter.ts';
-import { load, otlpExporter } from './otlp.ts';
+import { countEncoded, encodedOtlpExporter, encodesOtlp, load, otlpExporter } from './otlp.ts';
+import { SpanEncodingProcessor } from './otlp/SpanEncodingProcessor.ts';
 import { RedactingSpanProcessor } from './RedactingSpanProcessor.ts';
 import type { TelemetryDrops } from './TelemetryDrops.ts';
 
@@ -15,6 +19,18 @@ export function addTracePipelines(config: WundrOtelConfig, builder: SdkBuilder, 
     builder.spanProcessors.push(new RedactingSpanProcessor(config.logging.redactKeys));
   }
   for (const name of config.tracing.exporters) {
+    if (name === 'otlp' && encodesOtlp(config.otlp.encoder, config.otlp.traces)) {
+      // Spans encoded as they end (sdk/otlp/): the same bounded export, of requests instead of span lists.
+      const exporter = new BoundedExporter(encodedOtlpExporter('traces', config.otlp.traces), {
+        signal: 'traces',
+        drops,
+        maxWaitingBatches: waitingBatches(config.tracing.batch),
+        countItems: countEncoded,
+      });
+      bounded.push(exporter as BoundedExporter<unknown>);
+      builder.spanProcessors.push(new SpanEncodingProcessor({ exporter, drops, ...config.tracing.batch }));
+      continue;
+    }
     const inner: SpanExporter = name === 'otlp' ? otlpExporter('traces', config.otlp.traces) : new (load('@opentelemetry/sdk-trace').ConsoleSpanExporter)();
     const exporter = new BoundedExporter(inner, { signal: 'traces', drops, maxWaitingBatches: waitingBatches(config.tracing.batch) });
     bounded.push(exporter as BoundedExporter<unknown>);
