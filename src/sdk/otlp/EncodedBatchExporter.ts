@@ -32,10 +32,12 @@ export function createEncodedBatchExporter(signal: 'traces' | 'logs', options: O
   const http = load('@opentelemetry/otlp-exporter-base/node-http');
   const stock = load('@opentelemetry/otlp-transformer')[s.response];
   const serializer = {
-    serializeRequest: (batch: EncodedBatch): Uint8Array => batch.bytes,
+    // Requests concatenate into one (their fields are all repeated), should more than one come at once.
+    serializeRequest: (batches: EncodedBatch[]): Uint8Array =>
+      batches.length === 1 ? batches[0]!.bytes : Buffer.concat(batches.map((b) => b.bytes)),
     deserializeResponse: (data: Uint8Array): unknown => stock.deserializeResponse(data),
   };
   const config = http.convertLegacyHttpOptions(options, s.env, s.path, { 'Content-Type': 'application/x-protobuf' });
-  const helper = { name: s.item, countItems: (batch: EncodedBatch) => batch.count };
+  const helper = { name: s.item, countItems: (batches: EncodedBatch[]) => batches.reduce((n, b) => n + b.count, 0) };
   return new base.OTLPExporterBase(http.createOtlpHttpExportDelegate(config, serializer, s.component, helper, undefined)) as BatchExporter<EncodedBatch>;
 }

@@ -1,5 +1,5 @@
-import { diag } from '@opentelemetry/api';
-import type { ExportResult } from '@opentelemetry/core';
+import { context, diag } from '@opentelemetry/api';
+import { suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { BatchExporter } from '../BoundedExporter.ts';
 import type { TelemetryDrops, TelemetrySignal } from '../TelemetryDrops.ts';
 import { BatchBuilder, type EncodedBatch, type Groupable, type ItemEncoder } from './BatchBuilder.ts';
@@ -108,7 +108,8 @@ export class EncodingBatcher<T extends Groupable> {
     const timeout = setTimeout(finish, this.o.exportTimeoutMillis);
     timeout.unref();
     try {
-      this.o.exporter.export([p.batch], (_r: ExportResult) => finish());
+      // As the SDK's batch processors do: the export's own HTTP request must not make spans (a loop).
+      context.with(suppressTracing(context.active()), () => this.o.exporter.export([p.batch], (_r: ExportResult) => finish()));
     } catch {
       // The exporter counts and reports its own failures; the next request goes on.
       finish();
