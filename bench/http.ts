@@ -127,6 +127,12 @@ export const WUNDR_ABLATIONS: (HttpVariant & { why: string })[] = [
   wundrWith('wundr-notrace', 'TRACING_ENABLED=false', { TRACING_ENABLED: 'false' }, "no tracer provider: the API's pass-through spans"),
   wundrWith('wundr-nometrics', 'OTEL_METRICS_EXPORTER=none', { OTEL_METRICS_EXPORTER: 'none' }, 'no meter provider: the HTTP duration histogram and the catalogue are no-ops'),
   wundrWith('wundr-nologs', 'OTEL_LOGS_EXPORTER=none', { OTEL_LOGS_EXPORTER: 'none' }, 'no OTLP log export'),
+  wundrWith(
+    'wundr-stock',
+    'WUNDR_OTEL_OTLP_ENCODER=stock',
+    { WUNDR_OTEL_OTLP_ENCODER: 'stock' },
+    "the SDK's batch processors and the stock OTLP protobuf serializer instead of encoding each span and record as it ends",
+  ),
   wundrWith('wundr-json', 'OTEL_EXPORTER_OTLP_PROTOCOL=http/json', { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, 'JSON instead of protobuf on the wire'),
   wundrWith(
     'wundr-bigbatch',
