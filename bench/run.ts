@@ -181,7 +181,7 @@ function machine(): Machine {
   };
 }
 
-/** Runs one of the per-area hot-path benchmarks (bench/metrics, logging, tracing) as its own process; its stdout goes in the report. */
+/** Runs one of the per-area hot-path benchmarks (bench/metrics, logging, tracing, encode) as its own process; its stdout goes in the report. */
 function runHotPath(name: string, quick: boolean): Promise<HotPath> {
   const file = `build/bench/${name}.js`;
   const shown = quick ? `${file} 5` : file;
@@ -342,7 +342,7 @@ async function main(): Promise<void> {
 
     if (o.only.has('hot')) {
       input.hotPaths = [];
-      for (const name of ['metrics', 'logging', 'tracing']) {
+      for (const name of ['metrics', 'logging', 'tracing', 'encode']) {
         log(`hot paths: bench/${name}`);
         const h = await runHotPath(name, o.quick);
         log(`  ${h.status}`);
