@@ -40,6 +40,10 @@ export class BatchBuilder<T extends Groupable> {
   private groups = new Map<Resource, Map<InstrumentationScope, ProtoWriter>>();
   private readonly pool: ProtoWriter[] = [];
   private readonly header = new ProtoWriter(1024);
+  /** The group of the previous item: most items come from the same scope as the one before. */
+  private lastResource: Resource | undefined;
+  private lastScope: InstrumentationScope | undefined;
+  private lastWriter: ProtoWriter | undefined;
   /** Items in the current request. */
   count = 0;
   /** Encoded bytes of the items so far (the request is a little larger). */
@@ -67,6 +71,7 @@ export class BatchBuilder<T extends Groupable> {
   }
 
   private writerFor(resource: Resource, scope: InstrumentationScope): ProtoWriter {
+    if (scope === this.lastScope && resource === this.lastResource) return this.lastWriter!;
     let scopes = this.groups.get(resource);
     if (scopes === undefined) {
       scopes = new Map();
@@ -77,6 +82,9 @@ export class BatchBuilder<T extends Groupable> {
       w = this.pool.pop() ?? new ProtoWriter();
       scopes.set(scope, w);
     }
+    this.lastResource = resource;
+    this.lastScope = scope;
+    this.lastWriter = w;
     return w;
   }
 
@@ -137,6 +145,9 @@ export class BatchBuilder<T extends Groupable> {
       }
     }
     this.groups = new Map();
+    this.lastResource = undefined;
+    this.lastScope = undefined;
+    this.lastWriter = undefined;
     this.count = 0;
     this.bytes = 0;
     return batch;
