@@ -20,9 +20,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { LoggerProvider, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { BatchBuilder } from '../src/sdk/otlp/BatchBuilder.ts';
-import { encodeSpan } from '../src/sdk/otlp/encodeSpan.ts';
-import { encodeLogRecord } from '../src/sdk/otlp/encodeLogRecord.ts';
+import { BatchBuilder } from '../src/sdk/encoder/BatchBuilder.ts';
+import { encodeSpan } from '../src/sdk/encoder/encodeSpan.ts';
+import { encodeLogRecord } from '../src/sdk/encoder/encodeLogRecord.ts';
 
 const ROUNDS = Number(process.argv[2] ?? 15);
 const BATCHES = Number(process.argv[3] ?? 40);

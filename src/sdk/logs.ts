@@ -9,14 +9,14 @@ import type { WundrOtelConfig } from '../config.ts';
 import type { SdkBuilder } from '../feature.ts';
 import { BoundedExporter, waitingBatches } from './BoundedExporter.ts';
 import { countEncoded, encodedOtlpExporter, encodesOtlp, load, otlpExporter } from './otlp.ts';
-import { LogRecordEncodingProcessor } from './otlp/LogRecordEncodingProcessor.ts';
+import { LogRecordEncodingProcessor } from './encoder/LogRecordEncodingProcessor.ts';
 import type { TelemetryDrops } from './TelemetryDrops.ts';
 
 /** Adds one processor per configured log record exporter (before the features add theirs). */
 export function addLogPipelines(config: WundrOtelConfig, builder: SdkBuilder, drops: TelemetryDrops, bounded: BoundedExporter<unknown>[]): void {
   for (const name of config.logging.exporters) {
     if (name === 'otlp' && encodesOtlp(config.otlp.encoder, config.otlp.logs)) {
-      // Records encoded as they are emitted (sdk/otlp/): the same bounded export, of requests instead of record lists.
+      // Records encoded as they are emitted (sdk/encoder/): the same bounded export, of requests instead of record lists.
       const exporter = new BoundedExporter(encodedOtlpExporter('logs', config.otlp.logs), {
         signal: 'logs',
         drops,

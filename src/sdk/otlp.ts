@@ -8,8 +8,8 @@ import { diag } from '@opentelemetry/api';
 import type { OtlpProtocol, OtlpSignalConfig } from '../config.ts';
 import { unrefRetryTimers } from './internals/otlp-exporter-base.ts';
 import { withoutEnvHeaders } from './withoutEnvHeaders.ts';
-import type { EncodedBatch } from './otlp/BatchBuilder.ts';
-import { createEncodedBatchExporter } from './otlp/EncodedBatchExporter.ts';
+import type { EncodedBatch } from './encoder/BatchBuilder.ts';
+import { createEncodedBatchExporter } from './encoder/EncodedBatchExporter.ts';
 import type { BatchExporter } from './BoundedExporter.ts';
 
 type Req = (id: string) => any;
@@ -56,7 +56,7 @@ export function encodesOtlp(encoder: 'wundr' | 'stock', c: OtlpSignalConfig): bo
   return encoder === 'wundr' && c.protocol === 'http/protobuf';
 }
 
-/** The OTLP/HTTP exporter of already encoded requests (sdk/otlp/), with the stock exporters' transport settings. */
+/** The OTLP/HTTP exporter of already encoded requests (sdk/encoder/), with the stock exporters' transport settings. */
 export function encodedOtlpExporter(signal: 'traces' | 'logs', c: OtlpSignalConfig): BatchExporter<EncodedBatch> {
   const exporter = withoutEnvHeaders(() => createEncodedBatchExporter(signal, httpOpts(c)));
   if (!unrefRetryTimers(exporter)) diag.debug('@wundr/otel: the OTLP exporter has no retrying transport to adjust; its retry timers keep the process alive');

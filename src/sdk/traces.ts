@@ -8,7 +8,7 @@ import type { WundrOtelConfig } from '../config.ts';
 import type { SdkBuilder } from '../feature.ts';
 import { BoundedExporter, waitingBatches } from './BoundedExporter.ts';
 import { countEncoded, encodedOtlpExporter, encodesOtlp, load, otlpExporter } from './otlp.ts';
-import { SpanEncodingProcessor } from './otlp/SpanEncodingProcessor.ts';
+import { SpanEncodingProcessor } from './encoder/SpanEncodingProcessor.ts';
 import { RedactingSpanProcessor } from './RedactingSpanProcessor.ts';
 import type { TelemetryDrops } from './TelemetryDrops.ts';
 
@@ -20,7 +20,7 @@ export function addTracePipelines(config: WundrOtelConfig, builder: SdkBuilder, 
   }
   for (const name of config.tracing.exporters) {
     if (name === 'otlp' && encodesOtlp(config.otlp.encoder, config.otlp.traces)) {
-      // Spans encoded as they end (sdk/otlp/): the same bounded export, of requests instead of span lists.
+      // Spans encoded as they end (sdk/encoder/): the same bounded export, of requests instead of span lists.
       const exporter = new BoundedExporter(encodedOtlpExporter('traces', config.otlp.traces), {
         signal: 'traces',
         drops,

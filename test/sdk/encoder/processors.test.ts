@@ -12,12 +12,12 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, SamplingDecision, TracerProvider } from '@opentelemetry/sdk-trace';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
-import { BoundedExporter, type BatchExporter } from '../../../src/export/BoundedExporter.ts';
-import { TelemetryDrops } from '../../../src/export/TelemetryDrops.ts';
-import type { EncodedBatch } from '../../../src/sdk/otlp/BatchBuilder.ts';
-import { createEncodedBatchExporter } from '../../../src/sdk/otlp/EncodedBatchExporter.ts';
-import { LogRecordEncodingProcessor } from '../../../src/sdk/otlp/LogRecordEncodingProcessor.ts';
-import { SpanEncodingProcessor } from '../../../src/sdk/otlp/SpanEncodingProcessor.ts';
+import { BoundedExporter, type BatchExporter } from '../../../src/sdk/BoundedExporter.ts';
+import { TelemetryDrops } from '../../../src/sdk/TelemetryDrops.ts';
+import type { EncodedBatch } from '../../../src/sdk/encoder/BatchBuilder.ts';
+import { createEncodedBatchExporter } from '../../../src/sdk/encoder/EncodedBatchExporter.ts';
+import { LogRecordEncodingProcessor } from '../../../src/sdk/encoder/LogRecordEncodingProcessor.ts';
+import { SpanEncodingProcessor } from '../../../src/sdk/encoder/SpanEncodingProcessor.ts';
 import { startOtlpReceiver } from '../../support/otlpReceiver.ts';
 import { decodeFull } from '../../support/otlpFullProto.ts';
 

@@ -14,9 +14,9 @@ import { resourceFromAttributes, type Resource } from '@opentelemetry/resources'
 import { SamplingDecision, TracerProvider, type ReadableSpan, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { LoggerProvider, type LogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { BatchBuilder } from '../../../src/sdk/otlp/BatchBuilder.ts';
-import { encodeSpan } from '../../../src/sdk/otlp/encodeSpan.ts';
-import { encodeLogRecord } from '../../../src/sdk/otlp/encodeLogRecord.ts';
+import { BatchBuilder } from '../../../src/sdk/encoder/BatchBuilder.ts';
+import { encodeSpan } from '../../../src/sdk/encoder/encodeSpan.ts';
+import { encodeLogRecord } from '../../../src/sdk/encoder/encodeLogRecord.ts';
 import { decodeFull } from '../../support/otlpFullProto.ts';
 
 const RUNS = Number(process.env.ORACLE_RUNS ?? 60);
