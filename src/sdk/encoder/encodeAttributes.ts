@@ -6,6 +6,8 @@ const MAX_KEYS = 2048;
 const MAX_VALUES_PER_KEY = 64;
 /** Only short strings are cached as whole key/value pairs. */
 const MAX_CACHED_STRING = 64;
+/** Bytes of cached pairs, all keys together: past it no new pair is cached (distinct keys and values cannot grow memory). */
+const MAX_CACHED_BYTES = 1 << 20;
 
 const MIN_INT64 = -(2 ** 63);
 const MAX_INT64 = 2 ** 63;
@@ -28,6 +30,7 @@ interface KeyEntry {
 export class AttributeEncoder {
   private readonly keys = new Map<string, KeyEntry>();
   private readonly scratch = new ProtoWriter(256);
+  private cachedBytes = 0;
 
   /** Writes each attribute as field `field` (length-delimited KeyValue). */
   write(w: ProtoWriter, attributes: object, field: number): void {
@@ -42,8 +45,11 @@ export class AttributeEncoder {
         let kv = entry.values.get(value);
         if (kv === undefined) {
           kv = this.encodePair(entry, value);
-          if (entry.values.size < MAX_VALUES_PER_KEY) entry.values.set(value, kv);
-          else entry.values = null;
+          if (entry.values.size >= MAX_VALUES_PER_KEY) entry.values = null;
+          else if (this.cachedBytes < MAX_CACHED_BYTES) {
+            entry.values.set(value, kv);
+            this.cachedBytes += kv.length;
+          }
         }
         w.byte(tag);
         w.raw(kv);
@@ -60,7 +66,10 @@ export class AttributeEncoder {
   private entry(key: string): KeyEntry {
     let e = this.keys.get(key);
     if (e === undefined) {
-      if (this.keys.size >= MAX_KEYS) this.keys.clear();
+      if (this.keys.size >= MAX_KEYS) {
+        this.keys.clear();
+        this.cachedBytes = 0;
+      }
       const s = this.scratch;
       s.reset();
       s.byte(0x0a);

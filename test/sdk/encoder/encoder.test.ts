@@ -301,3 +301,30 @@ test('an item the encoder cannot read is refused whole: the request stays valid'
   assert.equal(batch.count, 1);
   assert.deepStrictEqual(decodeFull('traces', batch.bytes), decodeFull('traces', ProtobufTraceSerializer.serializeRequest(spans)!));
 });
+
+test('a flood of distinct keys and values (past every cache bound) still encodes as the stock serializer does', () => {
+  const limits = { attributeCountLimit: 128, eventCountLimit: 128, linkCountLimit: 128 };
+  const builder = new BatchBuilder<ReadableSpan>(encodeSpan);
+  for (let round = 0; round < 12; round++) {
+    const spans = makeSpans(
+      Array.from({ length: 100 }, (_, i) => ({
+        provider: 0,
+        scope: 0,
+        name: 'flood',
+        kind: SpanKind.SERVER,
+        sampled: true,
+        parent: null,
+        // 3,600 distinct keys in all (past the 2,048 kept), each with many short values.
+        attributes: Object.fromEntries(Array.from({ length: 3 }, (_, k) => [`key-${round}-${i}-${k}`, `v${(round * 7 + i) % 90}`]).concat([['shared', `value-${round}-${i}`]])),
+        links: [],
+        events: [],
+        status: null,
+        start: [1_700_000_000, i],
+        durationNs: 1000,
+      })),
+      limits,
+    );
+    for (const s of spans) builder.add(s);
+    assert.deepStrictEqual(decodeFull('traces', builder.cut().bytes), decodeFull('traces', ProtobufTraceSerializer.serializeRequest(spans)!));
+  }
+});
