@@ -1,12 +1,14 @@
 /**
  * HTTP instrumentation: incoming requests from Node's diagnostics_channel
  * (httpServerSpans.ts, cheaper than instrumentation-http's emit patch),
- * outgoing ones (spans and propagation) from instrumentation-http.
+ * outgoing ones (spans and propagation) from the library instrumentations
+ * of instrumentations.ts (instrumentation-http, instrumentation-undici for fetch).
  */
 import { diag, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
 import type { WundrOtelConfig } from '../config.ts';
 import type { EndpointServer } from '../endpoint/EndpointServer.ts';
 import { startHttpServerSpans } from './httpServerSpans.ts';
+import { buildInstrumentations } from './instrumentations.ts';
 import { load } from './otlp.ts';
 import type { WundrContextManager } from './WundrContextManager.ts';
 
@@ -18,9 +20,11 @@ export interface HttpInstrumentationOptions {
   /** The context manager is the global one (the server spans enter their context in its ALS). */
   ownContext: boolean;
   endpoint: EndpointServer | undefined;
+  /** Globals to release when the next SDK starts (the instrumentations are added). */
+  owned?: (() => void)[];
 }
 
-/** Installs both; returns the function that stops the server spans, if they were started. */
+/** Installs both (and the other instrumentations of the table); returns the function that stops the server spans, if they were started. */
 export function installHttpInstrumentation(o: HttpInstrumentationOptions): (() => void) | undefined {
   const { tracerProvider, meterProvider, contextManager, endpoint } = o;
   let stopServerSpans: (() => void) | undefined;
@@ -40,22 +44,16 @@ export function installHttpInstrumentation(o: HttpInstrumentationOptions): (() =
     }
   }
   try {
-    const { HttpInstrumentation } = load('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
     const { registerInstrumentations } = load('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
-    registerInstrumentations({
-      instrumentations: [
-        new HttpInstrumentation({
-          // Outgoing requests (spans and propagation) always; incoming ones only with the escape hatch.
-          disableIncomingRequestInstrumentation: serverSpans,
-          // The endpoint traces its own requests; the instrumentation would add a duplicate.
-          ignoreIncomingRequestHook: (req) => endpoint !== undefined && req.socket?.localPort === endpoint.port,
-        }),
-      ],
+    const unregister = registerInstrumentations({
+      instrumentations: buildInstrumentations({ config: o.config, serverSpansFromChannels: serverSpans, endpointPort: () => endpoint?.port }),
       tracerProvider,
       meterProvider,
     });
+    // Kept after shutdown like the other globals (outgoing requests still propagate), released by the next start.
+    o.owned?.push(unregister);
   } catch (err) {
-    diag.error(`@wundr/otel: HTTP instrumentation could not be installed: ${(err as Error).message}`);
+    diag.error(`@wundr/otel: instrumentations could not be installed: ${(err as Error).message}`);
   }
   return stopServerSpans;
 }

@@ -27,7 +27,7 @@ export interface StartOptions {
   features?: Feature[];
   /** Extra propagators (after W3C trace-context and baggage). */
   propagators?: TextMapPropagator[];
-  /** Install HTTP instrumentation (@opentelemetry/instrumentation-http). Default true. */
+  /** Install the library instrumentations (http, undici/fetch: src/sdk/instrumentations.ts). Default true. */
   httpInstrumentation?: boolean;
   /** Start the endpoint server (default: when metrics or health are enabled). */
   endpoint?: boolean;
@@ -124,7 +124,7 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
 
   const stopServerSpans =
     options.httpInstrumentation !== false
-      ? installHttpInstrumentation({ config, tracerProvider, meterProvider, contextManager, ownContext, endpoint })
+      ? installHttpInstrumentation({ config, tracerProvider, meterProvider, contextManager, ownContext, endpoint, owned })
       : undefined;
 
   const ready = endpoint ? endpoint.start().then(() => undefined) : Promise.resolve();
