@@ -106,6 +106,7 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
   }
   const spanTtlMs = r.get('TRACING_SPAN_TTL_MS');
   const httpServerSpans = r.get('WUNDR_OTEL_HTTP_SERVER_SPANS');
+  const genAiCaptureContent = r.get('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT');
   const bsp = batch(r, 'OTEL_BSP');
 
   // Metrics
@@ -183,7 +184,7 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
     propagators,
     shutdownTimeoutMs,
     logging: { format, level, exporters: logsExporters, redactKeys, maxStringLength, batch: blrp },
-    tracing: { enabled: tracingEnabled, exporters: tracesExporters, sampler, samplerArg, spanTtlMs, httpServerSpans, batch: bsp },
+    tracing: { enabled: tracingEnabled, exporters: tracesExporters, sampler, samplerArg, spanTtlMs, httpServerSpans, genAiCaptureContent, batch: bsp },
     metrics: {
       enabled: metricsEnabled,
       exporters: metricsExporters,

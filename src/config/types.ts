@@ -71,6 +71,8 @@ export interface WundrOtelConfig {
      * (WUNDR_OTEL_HTTP_SERVER_SPANS=instrumentation, the escape hatch).
      */
     httpServerSpans: 'diagnostics_channel' | 'instrumentation';
+    /** OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: prompts and completions on GenAI spans (redacted, capped). */
+    genAiCaptureContent: boolean;
     batch: BatchConfig;
   };
   metrics: {

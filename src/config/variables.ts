@@ -233,6 +233,10 @@ export const VARIABLES = {
     'wundr',
     "http/protobuf traces and logs: `wundr` encodes each span and log record into the current OTLP request as it ends (the SDK object is not kept until its batch is sent); `stock` goes back to the SDK's batch processors and the stock OTLP exporters (for A/B runs, and as a way out). http/json and grpc always use the stock exporters",
   ),
+  OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: bool(
+    false,
+    '`true`: prompts and completions on the `chat {model}` spans (`gen_ai.input.messages`, `gen_ai.output.messages`, `gen_ai.system_instructions`), redacted with `LOG_REDACT_KEYS`, strings cut at `LOG_MAX_STRING_LENGTH`',
+  ),
   HEALTH_CHECK_ENABLED: bool(true, '`/health` with component checks'),
   HEALTH_CHECK_TIMEOUT: int(5000, 1, 600000, 'ms per component check'),
   ALERTING_ENABLED: bool(true, 'the in-process alert evaluator'),

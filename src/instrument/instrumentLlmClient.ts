@@ -1,25 +1,16 @@
-import { context, trace } from '@opentelemetry/api';
-import { recordModelRequest, sessionMetrics } from '../metrics/wundrMetrics.ts';
-import { daemonMetrics } from '../metrics/daemonMetrics.ts';
-import { StructuredLogger } from '../logging/StructuredLogger.ts';
-import { errorTypeOf, failSpan } from '../tracing/spans.ts';
-import { llmTraceMetadata, setChatUsage, startChatSpan } from '../tracing/agentSpans.ts';
-import { ATTR } from '../tracing/genai.ts';
-import { claim, guard, requireObject, since, wrapMethod, type Undo, callWith } from './patch.ts';
-import { currentSession } from './sessionContext.ts';
-import { emitInstrumentEvent, errorMessage } from './events.ts';
+import { errorTypeOf } from '../tracing/spans.ts';
+import { capturesContent } from '../tracing/genaiContent.ts';
+import { claim, guard, requireObject, wrapMethod, type Undo, callWith } from './patch.ts';
+import { endWhenCollected, isAsyncIterable, LlmCall, withTraceMetadata, type LlmCallInfo } from './llmCall.ts';
+import { inputContent, readResponse } from './llmShapes.ts';
+import { isStainlessStream, observeStream } from './stainless.ts';
+
+export type { LlmCallInfo } from './llmCall.ts';
 
 /** The part of an LLM client the adapter uses: `chat(params)` resolving with the response. */
 export interface LlmClientLike {
   chat(params: unknown, ...rest: unknown[]): unknown;
   provider?: unknown;
-}
-
-export interface LlmCallInfo {
-  provider: string;
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
 }
 
 export interface InstrumentLlmClientOptions {
@@ -30,9 +21,11 @@ export interface InstrumentLlmClientOptions {
   /** Used when no session is in context. */
   orchestratorId?: string;
   /**
-   * Adds `{ trace_id, traceparent }` to `params.metadata` (docs/TRACING.md
-   * "TraceContext in request metadata"), on a shallow copy of the params.
-   * Default true; set false for clients that reject unknown fields.
+   * Adds `{ trace_id, traceparent[, tracestate] }` to `params.metadata`
+   * (docs/TRACING.md "TraceContext in request metadata"), on a shallow copy of
+   * the params. Off by default: the HTTP request carries the context in its
+   * headers (fetch/http instrumentation), and an API may refuse unknown
+   * metadata fields (Anthropic documents only `metadata.user_id`).
    */
   injectMetadata?: boolean;
 }
@@ -67,10 +60,13 @@ export function llmErrorType(err: unknown): string {
 /**
  * Model routing metrics and `chat {model}` spans for an LLM client (seed
  * §10 "wrap chat()"): provider, model, latency, tokens, cost, errors and 429
- * rate limits go to `wundr_model_*`; inside a session also to
- * `wundr_session_tokens_*`, `wundr_session_cost_dollars_total` and
- * `orchestrator_tokens_used_total`; the request metadata carries the trace
- * id. Returns the undo function.
+ * rate limits go to `wundr_model_*` and the GenAI client metrics; inside a
+ * session also to `wundr_session_tokens_*`, `wundr_session_cost_dollars_total`
+ * and `orchestrator_tokens_used_total`. When `chat()` answers with a stream
+ * (an async iterable of OpenAI or Anthropic chunks), the span ends with the
+ * stream, with the usage of its last chunks. Returns the undo function.
+ * For the official `openai` and `@anthropic-ai/sdk` clients, see
+ * instrumentOpenAI() / instrumentAnthropic().
  *
  * @example
  * const undo = instrumentLlmClient(llmClient, { provider: 'anthropic', cost: ({ inputTokens, outputTokens }) => inputTokens * 3e-6 + outputTokens * 15e-6 });
@@ -82,8 +78,7 @@ export function instrumentLlmClient(client: LlmClientLike, options: InstrumentLl
     throw new Error('@wundr/otel: instrumentLlmClient() option provider must be a string or a function');
   }
   const finish = claim(client, 'instrumentLlmClient');
-  const log = new StructuredLogger('LLMClient');
-  const inject = options.injectMetadata !== false;
+  const inject = options.injectMetadata === true;
   const undos: Undo[] = [];
 
   const providerOf = (params: unknown): string => {
@@ -98,76 +93,44 @@ export function instrumentLlmClient(client: LlmClientLike, options: InstrumentLl
       function (this: unknown, params: unknown, ...rest: unknown[]) {
         const p = (params !== null && typeof params === 'object' ? params : {}) as Obj;
         const provider = providerOf(params);
-        const model = str(p.model) ?? 'unknown';
-        const span = startChatSpan({ provider, model, maxTokens: num(p.maxTokens) ?? num(p.max_tokens) });
-        const ctx = trace.setSpan(context.active(), span);
-        let args = params;
-        if (inject && params !== null && typeof params === 'object' && !Array.isArray(params)) {
-          const meta = llmTraceMetadata(ctx);
-          if (meta.trace_id) {
-            const prev = p.metadata !== null && typeof p.metadata === 'object' ? (p.metadata as Obj) : {};
-            args = { ...p, metadata: { ...prev, ...meta } };
-          }
-        }
-        const t0 = performance.now();
-        const session = currentSession();
-        const o = session?.orchestratorId ?? options.orchestratorId ?? 'unknown';
-
+        const api = provider === 'anthropic' || typeof p.system === 'string' || Array.isArray(p.system) ? 'anthropic' : 'openai';
+        const call = new LlmCall({
+          provider,
+          model: str(p.model) ?? 'unknown',
+          maxTokens: num(p.maxTokens) ?? num(p.max_tokens),
+          orchestratorId: options.orchestratorId,
+          cost: options.cost,
+          errorType: llmErrorType,
+          content: () => inputContent(api, params),
+        });
+        const args = inject ? withTraceMetadata(params, call.context) : params;
         const done = (response: unknown) => {
-          guard('LLM metrics', () =>
-            context.with(ctx, () => {
-              const seconds = since(t0);
-              const r = (response ?? {}) as Obj;
-              const usage = readUsage(response);
-              const input = usage.input ?? 0;
-              const output = usage.output ?? 0;
-              let cost = usage.cost;
-              if (cost === undefined && options.cost) guard('cost()', () => (cost = num(options.cost!({ provider, model, inputTokens: input, outputTokens: output }))));
-              const finish = str(r.finishReason) ?? str(r.stop_reason) ?? str(r.finish_reason);
-              setChatUsage(span, {
-                inputTokens: usage.input,
-                outputTokens: usage.output,
-                responseModel: str(r.model),
-                responseId: str(r.id),
-                finishReasons: finish ? [finish] : undefined,
-                costUsd: cost,
-              });
-              recordModelRequest({ provider, model, durationSeconds: seconds, promptTokens: input, completionTokens: output, costDollars: cost });
-              if (session) {
-                if (input) sessionMetrics.tokensPrompt.inc({ orchestrator_id: o, model }, input);
-                if (output) sessionMetrics.tokensCompletion.inc({ orchestrator_id: o, model }, output);
-                if (cost) sessionMetrics.cost.inc({ orchestrator_id: o, model, provider }, cost);
-              }
-              if (input + output > 0) daemonMetrics.tokensUsed.inc({ orchestrator_id: o, model }, input + output);
-              log.debug('LLM call completed', { provider, model, duration: Math.round(seconds * 1000), inputTokens: input, outputTokens: output, costUsd: cost });
-              emitInstrumentEvent('LLMClient', 'llm.completed', { provider, model, durationSeconds: seconds, inputTokens: input, outputTokens: output, costUsd: cost });
-            }),
-          );
-          span.end();
+          if (isStainlessStream(response)) {
+            observeStream(response, (source) => call.observe(source));
+            endWhenCollected(response, call);
+            return response;
+          }
+          if (isAsyncIterable(response)) return call.observe(response);
+          const usage = readUsage(response);
+          const r = (response ?? {}) as Obj;
+          const finishReason = str(r.finishReason) ?? str(r.stop_reason) ?? str(r.finish_reason);
+          const shaped = capturesContent() ? readResponse(api, response, true).output : undefined;
+          call.succeed({
+            inputTokens: usage.input,
+            outputTokens: usage.output,
+            costUsd: usage.cost,
+            responseModel: str(r.model),
+            responseId: str(r.id),
+            finishReasons: finishReason ? [finishReason] : readResponse(api, response, false).finishReasons,
+            output: shaped,
+          });
           return response;
         };
         const fail = (err: unknown) => {
-          guard('LLM error metrics', () =>
-            context.with(ctx, () => {
-              const seconds = since(t0);
-              const type = llmErrorType(err);
-              failSpan(span, err, type);
-              if (type === 'rate_limited') span.setAttribute(ATTR.WUNDR_RATE_LIMITED, true);
-              recordModelRequest({ provider, model, durationSeconds: seconds, error: type });
-              (type === 'rate_limited' ? log.warn : log.error).call(log, type === 'rate_limited' ? 'LLM call rate limited' : 'LLM call failed', {
-                provider,
-                model,
-                errorType: type,
-                duration: Math.round(seconds * 1000),
-                error: errorMessage(err),
-              });
-              emitInstrumentEvent('LLMClient', 'llm.failed', { provider, model, durationSeconds: seconds, errorType: type });
-            }),
-          );
-          span.end();
+          call.fail(err);
           throw err;
         };
-        return callWith(ctx, () => original.call(this, args, ...rest), done, fail);
+        return callWith(call.context, () => original.call(this, args, ...rest), done, fail);
       },
     ),
   );

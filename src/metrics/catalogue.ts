@@ -42,9 +42,12 @@ export type MetricArea =
  * - `seed`: docs/METRICS.md (the /metrics contract),
  * - `later`: the channel/plugin/summary metrics the old code added after the seed,
  * - `legacy`: docs/METRICS.md `orchestrator_*`, kept on prom-client and bridged,
- * - `self`: the package's own health metrics.
+ * - `self`: the package's own health metrics,
+ * - `semconv`: a metric of the OpenTelemetry semantic conventions, under its
+ *   own name and attributes (Prometheus labels are the attribute names with
+ *   `.` as `_`; optional attributes appear only on the series that have them).
  */
-export type MetricSource = 'seed' | 'later' | 'legacy' | 'self';
+export type MetricSource = 'seed' | 'later' | 'legacy' | 'self' | 'semconv';
 
 export interface MetricDef {
   /** Prometheus family name as served on /metrics. */
@@ -144,6 +147,10 @@ export const BUCKETS = {
   B9: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
   B10: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30],
   B11: [0.01, 0.05, 0.1, 0.5, 1, 5],
+  /** GenAI conventions: gen_ai.client.operation.duration and the time to the first chunk (seconds, ×2 steps). */
+  GENAI_SECONDS: [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92],
+  /** GenAI conventions: gen_ai.client.token.usage (×4 steps). */
+  GENAI_TOKENS: [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864],
   /** Token counts per request (replaces the old token Summary): 16 … 262144 tokens, ×4 steps. */
   TOKENS: [16, 64, 256, 1024, 4096, 16384, 65536, 262144],
 } as const satisfies Record<string, readonly number[]>;
@@ -159,6 +166,8 @@ function def(e: Entry): MetricDef {
 }
 
 const TOOL_STATUS = ['success', 'error', 'timeout'];
+/** The GenAI conventions' metric attributes, as Prometheus labels. */
+const GENAI_LABELS = ['gen_ai_operation_name', 'gen_ai_provider_name', 'gen_ai_request_model', 'gen_ai_response_model', 'server_address', 'server_port', 'error_type'];
 
 /** Every metric, in the order of the seed and the reference. */
 export const CATALOGUE: readonly MetricDef[] = Object.freeze([
@@ -254,6 +263,11 @@ export const CATALOGUE: readonly MetricDef[] = Object.freeze([
   // --- later: the old Summaries, as histograms -------------------------------------------
   def({ name: 'wundr_request_duration_summary_seconds', kind: 'histogram', unit: 's', help: 'Request duration summary with quantiles', labels: ['method', 'endpoint'], buckets: BUCKETS.B10, area: 'requestSummary', field: 'requestDuration', source: 'later', legacyType: 'summary', note: 'Old: Summary (quantiles .5/.9/.95/.99 over 10 min). OTel has no Summary: served as a histogram (B10 buckets); quantiles come from histogram_quantile() over rate(_bucket), aggregatable across instances.', lint: "metric name should not include type 'summary'" }),
   def({ name: 'wundr_token_usage_summary', kind: 'histogram', unit: '{token}', help: 'Token usage summary with quantiles', labels: ['provider', 'model'], buckets: BUCKETS.TOKENS, area: 'requestSummary', field: 'tokenUsageSummary', source: 'later', legacyType: 'summary', note: 'Old: Summary. Served as a histogram with ×4 token buckets; quantiles via histogram_quantile().', lint: "metric name should not include type 'summary'" }),
+
+  // --- GenAI semantic conventions (recorded with the wundr_model_* metrics by the LLM instrumentation) ---
+  def({ name: 'gen_ai_client_operation_duration', otelName: 'gen_ai.client.operation.duration', kind: 'histogram', unit: 's', help: 'GenAI operation duration.', labels: GENAI_LABELS, buckets: BUCKETS.GENAI_SECONDS, area: 'model', field: 'genAiOperationDuration', source: 'semconv', via: 'feature', note: 'GenAI semantic conventions; error.type only on failed calls, gen_ai.response.model and server.* when known.' }),
+  def({ name: 'gen_ai_client_token_usage', otelName: 'gen_ai.client.token.usage', kind: 'histogram', unit: '{token}', help: 'Number of input and output tokens used.', labels: [...GENAI_LABELS.filter((l) => l !== 'error_type'), 'gen_ai_token_type'], buckets: BUCKETS.GENAI_TOKENS, values: { gen_ai_token_type: ['input', 'output'] }, area: 'model', field: 'genAiTokenUsage', source: 'semconv', via: 'feature', note: 'GenAI semantic conventions; one observation per call and token type, when the provider reported the count (a stream only with its usage chunk).' }),
+  def({ name: 'gen_ai_client_operation_time_to_first_chunk', otelName: 'gen_ai.client.operation.time_to_first_chunk', kind: 'histogram', unit: 's', help: 'Time to receive the first chunk in a streaming operation.', labels: GENAI_LABELS, buckets: BUCKETS.GENAI_SECONDS, area: 'model', field: 'genAiTimeToFirstChunk', source: 'semconv', via: 'feature', note: 'GenAI semantic conventions; streamed calls only.' }),
 
   // --- other parts of the package ---------------------------------------------------------
   def({ name: 'wundr_alerts_firing', kind: 'gauge', unit: '{alert}', help: 'Alerts currently firing in the in-process evaluator, by rule and severity', labels: ['alertname', 'severity'], values: { severity: ['info', 'warning', 'critical'] }, area: 'alerting', field: 'firing', source: 'self', via: 'feature', note: 'Observable gauge of the alerting part (src/alerting); reported only while alert rules are loaded.' }),

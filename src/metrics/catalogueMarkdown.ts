@@ -15,6 +15,7 @@ const SOURCE_TITLES: Record<MetricDef['source'], string> = {
   later: 'Channel, plugin and summary metrics (wundr_, added later by the daemon)',
   legacy: 'Legacy orchestrator_ metrics (prom-client, bridged)',
   self: 'The package\'s own',
+  semconv: 'OpenTelemetry semantic conventions (GenAI client metrics)',
 };
 
 function bucketName(b: readonly number[] | undefined): string {
@@ -42,7 +43,7 @@ function labelsCell(d: MetricDef): string {
 /** The generated part of docs/METRICS.md. */
 export function catalogueMarkdown(): string {
   const out: string[] = [];
-  for (const source of ['seed', 'later', 'legacy', 'self'] as const) {
+  for (const source of ['seed', 'later', 'legacy', 'self', 'semconv'] as const) {
     const defs = CATALOGUE.filter((d) => d.source === source);
     out.push(`### ${SOURCE_TITLES[source]}`, '');
     out.push('| name on /metrics | type | OTel name | unit | labels (cap or values) | buckets | help | API | notes |');
@@ -55,7 +56,7 @@ export function catalogueMarkdown(): string {
           : d.via === 'system'
             ? `\`${d.otelName}\` (${d.kind === 'histogram' ? 'histogram' : d.kind === 'counter' ? 'observable counter' : 'observable gauge'})`
             : d.via === 'feature'
-              ? `\`${d.otelName}\` (recorded by src/${d.area})`
+              ? `\`${d.otelName}\` (recorded by ${d.source === 'semconv' ? 'src/instrument (LLM calls)' : `src/${d.area}`})`
               : `\`${d.otelName}\``;
       const api = d.area === 'orchestrator' ? `daemonMetrics.${d.field}` : d.area === 'self' || d.via === 'feature' ? '–' : `${d.area === 'ws' ? 'wsMetrics' : d.area === 'model' ? 'modelMetrics' : `${d.area}Metrics`}.${d.field}`;
       out.push(

@@ -4,6 +4,7 @@ import type { WundrOtelConfig } from '../config.ts';
 import type { Feature } from '../feature.ts';
 import { LegacyTraceIdPropagator } from './LegacyTraceIdPropagator.ts';
 import { configureSpanHelpers, resetSpanHelpers } from './spans.ts';
+import { configureGenAiContent, resetGenAiContent } from './genaiContent.ts';
 import { SpanTtlTracker } from './SpanTtlTracker.ts';
 import { StrictTraceContextPropagator } from './StrictTraceContextPropagator.ts';
 
@@ -55,11 +56,17 @@ export function tracingFeature(): Feature {
         disabled: !recordsSpans(sdk.config),
         ttl: tracker,
       });
+      configureGenAiContent({
+        capture: recordsSpans(sdk.config) && sdk.config.tracing.genAiCaptureContent,
+        redactKeys: sdk.config.logging.redactKeys,
+        maxStringLength: sdk.config.logging.maxStringLength,
+      });
       tracker?.start();
     },
     async shutdown() {
       await tracker?.shutdown();
       resetSpanHelpers();
+      resetGenAiContent();
     },
   };
 }

@@ -66,7 +66,7 @@ class LlmClient {
   }
 }
 
-test('LLM client: chat span with GenAI attributes, model metrics, 429 rate limits, metadata with the trace id; undo restores', async () => {
+test('LLM client: chat span with GenAI attributes, model metrics, 429 rate limits, trace metadata only when asked; undo restores', async () => {
   const client = new LlmClient();
   const before = snapshot(client);
   const undo = instrumentLlmClient(client, { cost: ({ inputTokens, outputTokens }) => inputTokens * 1e-5 + outputTokens * 1e-4 });
@@ -89,14 +89,22 @@ test('LLM client: chat span with GenAI attributes, model metrics, 429 rate limit
   assert.equal(spans[0]!.attributes['gen_ai.provider.name'], 'anthropic');
   assert.equal(spans[1]!.status.code, SpanStatusCode.ERROR);
   assert.equal(spans[1]!.attributes['error.type'], 'rate_limited');
-  const sent = client.calls[0] as { metadata: Record<string, string> };
-  assert.equal(sent.metadata.trace_id, spans[0]!.spanContext().traceId, 'request metadata carries the trace id');
+  assert.equal((client.calls[0] as { metadata?: unknown }).metadata, undefined, 'no trace fields in the request body by default');
   assert.ok(logs.entries.some((e) => e.message === 'LLM call rate limited' && e.level === 'warn'));
 
   undo();
   assert.deepEqual(snapshot(client), before);
   assert.equal(client.chat, LlmClient.prototype.chat);
   undo(); // idempotent
+
+  const undoMeta = instrumentLlmClient(client, { injectMetadata: true });
+  await client.chat({ model: 'claude-sonnet-4', metadata: { user_id: 'u1' } } as never);
+  undoMeta();
+  const withMeta = h.spans().at(-1)!;
+  const sent = client.calls.at(-1) as { metadata: Record<string, string> };
+  assert.equal(sent.metadata.trace_id, withMeta.spanContext().traceId, 'injectMetadata: the request metadata carries the trace id');
+  assert.equal(sent.metadata.traceparent, `00-${withMeta.spanContext().traceId}-${withMeta.spanContext().spanId}-01`);
+  assert.equal(sent.metadata.user_id, 'u1', 'the caller\'s metadata is kept');
   assert.throws(() => instrumentLlmClient({} as never), /needs an object with chat\(params\)/);
 });
 
