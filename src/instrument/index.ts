@@ -13,6 +13,8 @@ export { instrumentWebSocketServer } from './instrumentWebSocketServer.ts';
 export type { InstrumentWebSocketServerOptions, WebSocketServerLike, WebSocketLike } from './instrumentWebSocketServer.ts';
 export { instrumentLlmClient, llmErrorType, readUsage } from './instrumentLlmClient.ts';
 export type { InstrumentLlmClientOptions, LlmClientLike, LlmCallInfo } from './instrumentLlmClient.ts';
+export { instrumentOpenAI, instrumentAnthropic } from './instrumentLlmSdk.ts';
+export type { InstrumentLlmSdkOptions } from './instrumentLlmSdk.ts';
 export { instrumentTokenBudgetTracker } from './instrumentTokenBudgetTracker.ts';
 export type { InstrumentTokenBudgetTrackerOptions } from './instrumentTokenBudgetTracker.ts';
 export { instrumentTaskQueue } from './instrumentTaskQueue.ts';
