@@ -110,7 +110,6 @@ export class LlmCall {
   observe<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
     this.streamed = true;
     const acc = streamAccumulator(capturesContent());
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const call = this;
     return (async function* observed() {
       let ended = false;

@@ -3,7 +3,8 @@
  * `--require` and `--import`) calls a real local HTTP server with fetch();
  * that server records the headers it got, and a real OTLP receiver decodes
  * the spans. Also in-process: a federation call made with fetch() needs no
- * header helper, and the helper still gives one valid traceparent.
+ * header helper, and the helper still gives one valid traceparent; the
+ * undici package's own request() is traced the same way.
  */
 import { test, after, before, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -181,4 +182,26 @@ test('instrumentation-undici runs on the one @opentelemetry/instrumentation of t
   assert.equal(JSON.parse(require('node:fs').readFileSync(`${root}/package.json`, 'utf8')).version, '0.301.0');
   const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici');
   assert.equal(typeof UndiciInstrumentation.prototype.onRequestCreated, 'function');
+});
+
+test('the undici package\'s own request() gets a CLIENT span under the active span and carries its context', async () => {
+  sdk = startInProcess();
+  const { request: undiciRequest } = await import('undici');
+  const parent = trace.getTracer('test').startSpan('parent');
+  const before = seen.length;
+  await context.with(trace.setSpan(context.active(), parent), async () => {
+    const r = await undiciRequest(`${peerUrl}?api_key=k3y`, { headers: { 'x-helper': 'undici' } });
+    await r.body.text();
+  });
+  parent.end();
+  const got = seen.slice(before).find((s) => s.headers['x-helper'] === 'undici');
+  assert.ok(got);
+  const m = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(valuesOf(got, 'traceparent')[0] ?? '');
+  assert.ok(m, 'traceparent sent');
+  assert.equal(m[1], parent.spanContext().traceId);
+  await receiver.waitFor(() => receiver.spans().some((s) => s.spanId === m[2]), 10000, 'the undici span');
+  const client = receiver.spans().find((s) => s.spanId === m[2])!;
+  assert.equal(client.kind, CLIENT);
+  assert.equal(client.parentSpanId, parent.spanContext().spanId);
+  assert.equal(client.attributes['url.query'], '?api_key=REDACTED');
 });
