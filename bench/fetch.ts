@@ -19,7 +19,7 @@ import { CompositePropagator, ExportResultCode, W3CBaggagePropagator, W3CTraceCo
 import { AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { createUndiciInstrumentation } from '../src/sdk/undici.ts';
+import { createUndiciInstrumentation } from '../src/sdk/internals/instrumentation-undici.ts';
 
 const ROUNDS = Number(process.argv[2] ?? 15);
 const N = Number(process.argv[3] ?? 400);

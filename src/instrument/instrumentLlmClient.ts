@@ -3,7 +3,7 @@ import { capturesContent } from '../tracing/genaiContent.ts';
 import { claim, guard, requireObject, wrapMethod, type Undo, callWith } from './patch.ts';
 import { endWhenCollected, isAsyncIterable, LlmCall, withTraceMetadata, type LlmCallInfo } from './llmCall.ts';
 import { inputContent, readResponse } from './llmShapes.ts';
-import { isStainlessStream, observeStream } from './stainless.ts';
+import { isStainlessStream, observeStream } from '../sdk/internals/stainless.ts';
 
 export type { LlmCallInfo } from './llmCall.ts';
 

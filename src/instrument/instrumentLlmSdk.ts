@@ -3,7 +3,7 @@ import { claim, isThenable, requireObject, wrapMethod, type Undo } from './patch
 import { endWhenCollected, isAsyncIterable, LlmCall, withTraceMetadata, type LlmCallInfo } from './llmCall.ts';
 import { inputContent, readResponse, type LlmApi } from './llmShapes.ts';
 import { capturesContent } from '../tracing/genaiContent.ts';
-import { isApiPromise, isStainlessStream, observeApiPromise, observeStream } from './stainless.ts';
+import { isApiPromise, isStainlessStream, observeApiPromise, observeStream } from '../sdk/internals/stainless.ts';
 import { llmErrorType } from './instrumentLlmClient.ts';
 
 export interface InstrumentLlmSdkOptions {

@@ -10,6 +10,7 @@ import { asyncLocalStorageOf } from '../../src/sdk/internals/context-async-hooks
 import { serializerInternalsOf } from '../../src/sdk/internals/exporter-prometheus.ts';
 import { retryingTransportOf, unrefRetryTimers } from '../../src/sdk/internals/otlp-exporter-base.ts';
 import { createPrometheusSerializer } from '../../src/sdk/prometheusSerializer.ts';
+import { isApiPromise, isStainlessStream, observeStream } from '../../src/sdk/internals/stainless.ts';
 import { WundrContextManager } from '../../src/sdk/WundrContextManager.ts';
 
 test('otlp-exporter-base: every OTLP/HTTP exporter has the retrying transport; its retry waits on an unref()ed timer', async () => {
@@ -73,4 +74,46 @@ test('exporter-prometheus: the serializer has its per-metric and per-point metho
   assert.notEqual(ours._serializeSingularDataPoint, internals._serializeSingularDataPoint);
   assert.notEqual(ours._serializeHistogramDataPoint, internals._serializeHistogramDataPoint);
   assert.equal(serializerInternalsOf({} as PrometheusSerializer), undefined);
+});
+
+test('instrumentation-undici: the request hook the header replacement wraps is on the prototype', () => {
+  const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici');
+  assert.equal(typeof UndiciInstrumentation.prototype.onRequestCreated, 'function');
+});
+
+test('openai and @anthropic-ai/sdk: create() returns an APIPromise with parseResponse/responsePromise, streams read through their iterator field', async () => {
+  const OpenAI = require('openai').default;
+  const Anthropic = require('@anthropic-ai/sdk').default;
+  // Port 9 (discard) refuses: the promise exists at once, the request then fails.
+  const openai = new OpenAI({ apiKey: 'k', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0 });
+  const anthropic = new Anthropic({ apiKey: 'k', baseURL: 'http://127.0.0.1:9', maxRetries: 0 });
+  const calls = [
+    openai.chat.completions.create({ model: 'm', messages: [] }),
+    anthropic.messages.create({ model: 'm', max_tokens: 1, messages: [] }),
+  ];
+  for (const p of calls) assert.equal(isApiPromise(p), true);
+  await Promise.allSettled(calls);
+  for (const id of ['openai/core/streaming', '@anthropic-ai/sdk/core/streaming']) {
+    const { Stream } = require(id);
+    const stream = new Stream(async function* () {
+      yield 1;
+      yield 2;
+    }, new AbortController());
+    assert.equal(isStainlessStream(stream), true, id);
+    const seen: unknown[] = [];
+    observeStream(stream, (source) =>
+      (async function* () {
+        for await (const v of source) {
+          seen.push(v);
+          yield v;
+        }
+      })(),
+    );
+    const got: unknown[] = [];
+    for await (const v of stream) got.push(v);
+    assert.deepEqual(got, [1, 2], `${id}: the caller reads the stream unchanged`);
+    assert.deepEqual(seen, [1, 2], `${id}: every read goes through the observer`);
+  }
+  assert.equal(isApiPromise(Promise.resolve(1)), false);
+  assert.equal(isStainlessStream({ [Symbol.asyncIterator]() {} }), false);
 });
