@@ -250,6 +250,10 @@ const recordSetter = {
  * Headers for an outgoing federation request (docs/TRACING.md: `traceparent`
  * (+ `tracestate`, `baggage`) from the configured propagator, and always
  * `x-trace-id` / `x-span-id` for peers that only know the old header.
+ * Under the SDK a plain `fetch()` or `http.request()` already carries
+ * `traceparent` (the instrumentations inject it, parented on the request's
+ * own CLIENT span, and replace the helper's value with it); the helper is
+ * needed for the old headers, or without the SDK.
  *
  * @example
  * await fetch(peerUrl, { method: 'POST', headers: { ...federationHeaders(), 'content-type': 'application/json' }, body });
