@@ -9,7 +9,7 @@ import { parseTraceState } from './parseTraceState.ts';
 const MAX_TRACEPARENT_LENGTH = 512;
 
 /**
- * W3C Trace Context propagator with the strict Level 2 tracestate rules
+ * W3C Trace Context propagator with the current tracestate rules
  * (see parseTraceState.ts). `traceparent` is parsed by the OTel core parser
  * (version, lengths, lower-case hex, all-zero ids); an invalid traceparent
  * leaves the context untouched, so the next span starts a fresh trace, and

@@ -1,44 +1,44 @@
 /**
- * Strict W3C Trace Context Level 2 `tracestate` parsing
- * (https://www.w3.org/TR/trace-context-2/#tracestate-header).
+ * `tracestate` parsing by the current W3C Trace Context text
+ * (w3c/trace-context, spec/20-http_request_header_format.md#tracestate-header).
  *
- * The OTel core `TraceState` is lenient: it skips an invalid member and keeps
- * the rest, and keeps the first 32 of a longer list. The spec asks that a
- * list with any invalid member, a duplicated key or more than 32 members be
- * discarded as a whole, so this parser validates first and only then hands a
- * clean string to the core class (which still does the serialising).
+ * The current key grammar is one rule, `( lcalpha / DIGIT ) 0*255 keychar`
+ * with `@` among the key characters, where Level 1 had separate simple and
+ * multi-tenant keys: `foo@=1`, `0a=1` and 256-char keys with `@` anywhere are
+ * valid now. A header is never thrown away for one bad member: invalid
+ * members are dropped, a repeated key keeps its first (leftmost, most recent)
+ * entry, and only the first 32 members are kept. OTel core's `TraceState`
+ * still validates keys with the Level 1 grammar, so the parsed members go into
+ * our own `W3CTraceState`, not through the core class.
  */
-import { TraceState } from '@opentelemetry/core';
+import type { TraceState } from '@opentelemetry/api';
 
 /** Most list members a tracestate may carry (empty members are not counted). */
 export const TRACESTATE_MAX_MEMBERS = 32;
-/** Longest tracestate we propagate; longer ones are truncated as §3.3.1.5 asks. */
+/** Longest tracestate we propagate; longer ones are truncated as the spec's "tracestate Limits" ask. */
 export const TRACESTATE_PROPAGATED_LENGTH = 512;
 /** Members longer than this are the first to go when truncating. */
 const TRUNCATE_FIRST_OVER = 128;
 /**
  * Longest raw header worth parsing: 32 members of 256+1+256 chars with
- * separators and a little optional whitespace. Anything longer cannot be
- * valid, and is refused before any splitting (hostile input).
+ * separators, plus the same again for empty, whitespace or invalid members
+ * that are dropped. Anything longer is refused before any splitting (hostile
+ * input).
  */
-export const TRACESTATE_MAX_RAW_LENGTH = 32 * 513 + 31 * 3 + 64;
+export const TRACESTATE_MAX_RAW_LENGTH = 2 * (32 * 513 + 31 * 3) + 64;
 
-// key = simple-key / multi-tenant-key
-// simple-key = lcalpha 0*255( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
-// multi-tenant-key = tenant-id "@" system-id
-// tenant-id = ( lcalpha / DIGIT ) 0*240( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
-// system-id = lcalpha 0*13( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
-const SIMPLE_KEY = /^[a-z][a-z0-9_\-*/]{0,255}$/;
-const MULTI_TENANT_KEY = /^[a-z0-9][a-z0-9_\-*/]{0,240}@[a-z][a-z0-9_\-*/]{0,13}$/;
+// key = ( lcalpha / DIGIT ) 0*255 ( keychar )
+// keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"
+const KEY = /^[a-z0-9][a-z0-9_\-*/@]{0,255}$/;
 // value = 0*255(chr) nblk-chr ; nblk-chr = %x21-2B / %x2D-3C / %x3E-7E ; chr = %x20 / nblk-chr
 const VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
 
-/** True when `key` follows the Level 2 key grammar (simple or `tenant@system`). */
+/** True when `key` follows the current key grammar (1-256 of a-z 0-9 _ - * / @, starting with a-z or 0-9). */
 export function isValidTraceStateKey(key: string): boolean {
-  return key.includes('@') ? MULTI_TENANT_KEY.test(key) : SIMPLE_KEY.test(key);
+  return KEY.test(key);
 }
 
-/** True when `value` follows the Level 2 value grammar (1-256 printable chars, no `,` `=`, no trailing space). */
+/** True when `value` follows the value grammar (1-256 printable chars, no `,` `=`, no trailing space). */
 export function isValidTraceStateValue(value: string): boolean {
   return VALUE.test(value);
 }
@@ -58,9 +58,9 @@ function trimOws(s: string): string {
 /**
  * Parses one or more `tracestate` header values (several headers are one
  * comma-joined list, RFC 9110 §5.3) into ordered `[key, value]` members.
- * Returns `undefined` when the whole tracestate must be discarded: any
- * invalid member, a duplicated key, more than 32 members, or a raw value too
- * long to be valid. Empty and whitespace-only members are allowed and skipped.
+ * Invalid members are dropped, a repeated key keeps its first entry, and at
+ * most 32 members are kept. Returns `undefined` only when the input is not a
+ * string (or list of strings) or is too long to be a tracestate at all.
  * Never throws.
  */
 export function parseTraceStateMembers(header: unknown): [string, string][] | undefined {
@@ -80,24 +80,20 @@ export function parseTraceStateMembers(header: unknown): [string, string][] | un
   const members: [string, string][] = [];
   const seen = new Set<string>();
   let start = 0;
-  while (start <= raw.length) {
+  while (start <= raw.length && members.length < TRACESTATE_MAX_MEMBERS) {
     let end = raw.indexOf(',', start);
     if (end === -1) end = raw.length;
     const member = trimOws(raw.slice(start, end));
     start = end + 1;
-    if (member === '') {
-      if (end === raw.length) break;
-      continue;
-    }
     const eq = member.indexOf('=');
-    if (eq <= 0) return undefined;
-    const key = member.slice(0, eq);
-    const value = member.slice(eq + 1);
-    if (!isValidTraceStateKey(key) || !isValidTraceStateValue(value)) return undefined;
-    if (seen.has(key)) return undefined;
-    seen.add(key);
-    members.push([key, value]);
-    if (members.length > TRACESTATE_MAX_MEMBERS) return undefined;
+    if (eq > 0) {
+      const key = member.slice(0, eq);
+      const value = member.slice(eq + 1);
+      if (isValidTraceStateKey(key) && isValidTraceStateValue(value) && !seen.has(key)) {
+        seen.add(key);
+        members.push([key, value]);
+      }
+    }
     if (end === raw.length) break;
   }
   return members;
@@ -117,17 +113,50 @@ export function truncateTraceStateMembers(members: [string, string][], limit = T
 }
 
 /**
- * Strictly parses a tracestate header into an OTel `TraceState`, or
- * `undefined` when it is absent, empty or must be discarded.
+ * An immutable tracestate that validates with the current key grammar (the
+ * OTel API's `TraceState` interface, so samplers and propagators take it as
+ * they take core's). `set` moves the key to the front, as the spec asks of a
+ * modified entry; past 32 members the rightmost goes.
+ */
+export class W3CTraceState implements TraceState {
+  private readonly members: readonly (readonly [string, string])[];
+
+  constructor(members: readonly (readonly [string, string])[] = []) {
+    this.members = members;
+  }
+
+  set(key: string, value: string): W3CTraceState {
+    if (!isValidTraceStateKey(key) || !isValidTraceStateValue(value)) return this;
+    const rest = this.members.filter(([k]) => k !== key);
+    return new W3CTraceState([[key, value] as const, ...rest].slice(0, TRACESTATE_MAX_MEMBERS));
+  }
+
+  unset(key: string): W3CTraceState {
+    return this.members.some(([k]) => k === key) ? new W3CTraceState(this.members.filter(([k]) => k !== key)) : this;
+  }
+
+  get(key: string): string | undefined {
+    for (const [k, v] of this.members) if (k === key) return v;
+    return undefined;
+  }
+
+  serialize(): string {
+    return this.members.map(([k, v]) => `${k}=${v}`).join(',');
+  }
+}
+
+/**
+ * Parses a tracestate header into a `TraceState`, or `undefined` when it is
+ * absent, empty, or has no valid member left.
  *
  * @example
  * parseTraceState('congo=t61rcWkgMzE,rojo=00f067aa0ba902b7')?.get('rojo'); // '00f067aa0ba902b7'
- * parseTraceState('Bad=1');                                                // undefined
+ * parseTraceState('Bad=1,foo@=2')?.serialize();                            // 'foo@=2'
  */
-export function parseTraceState(header: unknown): TraceState | undefined {
+export function parseTraceState(header: unknown): W3CTraceState | undefined {
   const members = parseTraceStateMembers(header);
   if (members === undefined || members.length === 0) return undefined;
   const kept = truncateTraceStateMembers(members);
   if (kept.length === 0) return undefined;
-  return new TraceState(kept.map(([k, v]) => `${k}=${v}`).join(','));
+  return new W3CTraceState(kept);
 }

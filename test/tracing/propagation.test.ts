@@ -32,10 +32,12 @@ test('WS payload: traceparent, tracestate and baggage fields are extracted', () 
   assert.equal(propagation.getBaggage(ctx)?.getEntry('user')?.value, 'alice');
 });
 
-test('WS payload: an invalid tracestate is dropped, the traceparent kept', () => {
-  const ctx = extractPayloadContext({ traceparent: TP, tracestate: 'ok=1,BAD=2' }, ROOT_CONTEXT);
+test('WS payload: a tracestate with no valid member is dropped, the traceparent kept', () => {
+  const ctx = extractPayloadContext({ traceparent: TP, tracestate: 'BAD=2,Nope=3' }, ROOT_CONTEXT);
   assert.equal(sc(ctx)?.traceId, TRACE);
   assert.equal(sc(ctx)?.traceState, undefined);
+  const kept = extractPayloadContext({ traceparent: TP, tracestate: 'ok=1,BAD=2,foo@=3' }, ROOT_CONTEXT);
+  assert.equal(sc(kept)?.traceState?.serialize(), 'ok=1,foo@=3', 'only the invalid member goes');
 });
 
 test('WS payload: legacy x-trace-id, and the old traceId/spanId keys, are accepted', () => {
