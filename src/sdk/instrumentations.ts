@@ -10,6 +10,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { WundrOtelConfig } from '../config.ts';
 import { createUndiciInstrumentation } from './internals/instrumentation-undici.ts';
 import { load } from './otlp.ts';
+import { createDatabaseInstrumentation, InstrumentationNotInstalledError } from './databases.ts';
 
 /** What an instrumentation may need from the SDK being started. */
 export interface InstrumentationContext {
@@ -50,6 +51,10 @@ export const INSTRUMENTATIONS: Readonly<Record<string, InstrumentationEntry>> = 
     defaultOn: true,
     create: () => createUndiciInstrumentation(),
   },
+  // Database clients: optional peer dependencies, only when named.
+  pg: { defaultOn: false, create: () => createDatabaseInstrumentation('pg') },
+  ioredis: { defaultOn: false, create: () => createDatabaseInstrumentation('ioredis') },
+  redis: { defaultOn: false, create: () => createDatabaseInstrumentation('redis') },
 };
 
 /**
@@ -67,8 +72,27 @@ export function buildInstrumentations(
     try {
       out.push(entry.create(ctx));
     } catch (err) {
-      diag.error(`@wundr/otel: the ${name} instrumentation could not be installed: ${(err as Error).message}`);
+      if (err instanceof InstrumentationNotInstalledError) diag.warn(`@wundr/otel: ${err.message}`);
+      else diag.error(`@wundr/otel: the ${name} instrumentation could not be installed: ${(err as Error).message}`);
     }
   }
   return out;
+}
+
+/** OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS, as read by the config. */
+export interface InstrumentationSelection {
+  /** Only these are installed (unset: each entry's default). */
+  readonly enabled: readonly string[] | undefined;
+  /** Never installed, whatever the enabled list says. */
+  readonly disabled: readonly string[];
+}
+
+/**
+ * Whether an instrumentation is installed, with auto-instrumentations-node's
+ * meaning of the two lists: an enabled list names the only ones installed,
+ * and the disabled list wins over it.
+ */
+export function isInstrumentationEnabled(sel: InstrumentationSelection | undefined, name: string, defaultOn: boolean): boolean {
+  if (sel?.disabled.includes(name)) return false;
+  return sel?.enabled ? sel.enabled.includes(name) : defaultOn;
 }
