@@ -12,14 +12,25 @@
  *   the `wundr_process_event_loop_lag_seconds` histogram, bucketed by the
  *   HDR percentile points Node exposes (the resolution is subtracted: Node
  *   reports the full interval between timer runs).
+ * - GC pauses: a perf_hooks PerformanceObserver on 'gc' entries, each pause
+ *   recorded into `wundr_process_gc_duration_seconds` by kind as it arrives
+ *   (Node delivers the entries in batches, off the GC itself).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { diag, type BatchObservableResult, type Histogram, type Meter, type Observable } from '@opentelemetry/api';
 import { getMetricDef, type MetricDef } from './catalogue.ts';
 
 const LAG_RESOLUTION_MS = 20;
+
+/** GC kinds by perf_hooks flag, with the attribute set recorded for each (built once). */
+const GC_KINDS: ReadonlyMap<number, { kind: string }> = new Map([
+  [perfConstants.NODE_PERFORMANCE_GC_MAJOR, { kind: 'major' }],
+  [perfConstants.NODE_PERFORMANCE_GC_MINOR, { kind: 'minor' }],
+  [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL, { kind: 'incremental' }],
+  [perfConstants.NODE_PERFORMANCE_GC_WEAKCB, { kind: 'weakcb' }],
+]);
 
 /** Readers of the current values, exported for tests and health. */
 export function readOpenFds(): number | undefined {
@@ -59,6 +70,10 @@ export class SystemMetrics {
   private readonly eld: ReturnType<typeof monitorEventLoopDelay>;
   /** The event-loop lag histogram instrument (also bound to `systemMetrics.eventLoopLag`). */
   readonly lag: Histogram;
+  /** The GC pause histogram instrument. */
+  readonly gc: Histogram;
+  private readonly gcObserver: PerformanceObserver | undefined;
+  private gcSeconds = 0;
   private stopped = false;
   /** The instance running on the SDK's meter, if any. */
   static current: SystemMetrics | undefined;
@@ -95,6 +110,20 @@ export class SystemMetrics {
     this.eld = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
     this.eld.enable();
 
+    const gcDef = def('wundr_process_gc_duration_seconds');
+    this.gc = meter.createHistogram(gcDef.otelName, {
+      description: gcDef.help,
+      unit: gcDef.unit,
+      advice: { explicitBucketBoundaries: [...(gcDef.buckets ?? [])] },
+    });
+    try {
+      const observer = new PerformanceObserver((list) => this.recordGc(list.getEntries()));
+      observer.observe({ entryTypes: ['gc'] });
+      this.gcObserver = observer;
+    } catch (err) {
+      diag.debug(`@wundr/otel: GC pauses are not observable here: ${(err as Error).message}`);
+    }
+
     this.callback = (r) => {
       try {
         const mem = process.memoryUsage();
@@ -121,6 +150,23 @@ export class SystemMetrics {
     };
     meter.addBatchObservableCallback(this.callback, this.observables);
     SystemMetrics.current = this;
+  }
+
+  /** Records GC entries (as a PerformanceObserver delivers them). */
+  recordGc(entries: readonly PerformanceEntry[]): void {
+    if (this.stopped) return;
+    for (const e of entries) {
+      const attrs = GC_KINDS.get((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? -1);
+      if (!attrs) continue;
+      const s = e.duration / 1000;
+      this.gcSeconds += s;
+      this.gc.record(s, attrs);
+    }
+  }
+
+  /** Total GC pause time (seconds) recorded since this instance started. */
+  gcSecondsTotal(): number {
+    return this.gcSeconds;
   }
 
   /** Mean event-loop lag (seconds) of the samples not yet collected. */
@@ -163,5 +209,6 @@ export class SystemMetrics {
     if (SystemMetrics.current === this) SystemMetrics.current = undefined;
     this.meter.removeBatchObservableCallback(this.callback, this.observables);
     this.eld.disable();
+    this.gcObserver?.disconnect();
   }
 }

@@ -140,6 +140,8 @@ export const BUCKETS = {
   B2: [1, 5, 10, 30, 60, 120, 300, 600, 1800],
   B3: [0.5, 1, 2, 5, 10, 30, 60, 120, 300],
   B4: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+  /** prom-client's nodejs_gc_duration_seconds buckets. */
+  GC: [0.001, 0.01, 0.1, 1, 2, 5],
   B5: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60],
   B6: [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576],
   B7: [0.5, 1, 2, 5, 10, 20, 30, 60, 120],
@@ -244,6 +246,7 @@ export const CATALOGUE: readonly MetricDef[] = Object.freeze([
   def({ name: 'wundr_process_open_fds', kind: 'gauge', unit: '{file_descriptor}', help: 'Number of open file descriptors', labels: [], area: 'system', field: 'openFds', source: 'seed', via: 'system', platform: 'linux', note: 'Read from /proc/self/fd; absent on other platforms. Not in the old code: help text as prom-client\'s process_open_fds.' }),
   def({ name: 'wundr_process_max_fds', kind: 'gauge', unit: '{file_descriptor}', help: 'Maximum number of open file descriptors', labels: [], area: 'system', field: 'maxFds', source: 'seed', via: 'system', platform: 'linux', note: 'Soft limit from /proc/self/limits; absent on other platforms.' }),
   def({ name: 'wundr_process_event_loop_lag_seconds', kind: 'histogram', unit: 's', help: 'Node.js event loop lag in seconds', labels: [], buckets: BUCKETS.B4, area: 'system', field: 'eventLoopLag', source: 'seed', via: 'system', note: 'perf_hooks.monitorEventLoopDelay (20 ms resolution), drained into the histogram at each collection.' }),
+  def({ name: 'wundr_process_gc_duration_seconds', kind: 'histogram', unit: 's', help: 'Garbage collection pause duration in seconds, by GC kind', labels: ['kind'], values: { kind: ['major', 'minor', 'incremental', 'weakcb'] }, buckets: BUCKETS.GC, area: 'system', field: 'gcDuration', source: 'self', via: 'system', note: "Node's perf_hooks 'gc' entries, recorded as they arrive; kinds and buckets as prom-client's nodejs_gc_duration_seconds (instrumentation-runtime-node's v8js.gc.duration)." }),
   def({ name: 'wundr_process_uptime_seconds', kind: 'gauge', unit: 's', help: 'Process uptime in seconds', labels: [], area: 'system', field: 'uptime', source: 'seed', via: 'system' }),
 
   // --- later (reference §2): channels ------------------------------------------------

@@ -124,6 +124,8 @@ export interface SystemResourceMetrics {
   maxFds: ObservedMetric;
   /** Mean lag of the samples since the last collection (the histogram itself is an SDK instrument). */
   eventLoopLag: ObservedMetric;
+  /** Total GC pause time (seconds) since the system metrics started (the histogram itself is an SDK instrument). */
+  gcDuration: ObservedMetric;
   uptime: ObservedMetric;
 }
 
@@ -184,6 +186,7 @@ export const systemMetrics: SystemResourceMetrics = Object.freeze({
   openFds: observed('wundr_process_open_fds', readOpenFds),
   maxFds: observed('wundr_process_max_fds', readMaxFds),
   eventLoopLag: observed('wundr_process_event_loop_lag_seconds', () => SystemMetrics.current?.meanLagSeconds()),
+  gcDuration: observed('wundr_process_gc_duration_seconds', () => SystemMetrics.current?.gcSecondsTotal()),
   uptime: observed('wundr_process_uptime_seconds', () => process.uptime()),
 });
 

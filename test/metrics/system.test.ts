@@ -5,6 +5,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { MeterProvider, MetricReader, type HistogramMetricData } from '@opentelemetry/sdk-metrics';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { SystemMetrics, readMaxFds, readOpenFds } from '../../src/metrics/SystemMetrics.ts';
 import { catalogueViews } from '../../src/metrics/feature.ts';
 import { systemMetrics } from '../../src/metrics/wundrMetrics.ts';
@@ -63,6 +65,37 @@ test('values are read at collection; lag samples land in the catalogue buckets',
   }
   assert.equal(SystemMetrics.current, undefined);
   assert.equal(systemMetrics.eventLoopLag.read(), undefined);
+});
+
+test('GC pauses: each pause lands in wundr_process_gc_duration_seconds by kind, with prom-client\'s buckets', async () => {
+  const sm = new SystemMetrics(mp.getMeter('@wundr/otel'));
+  try {
+    await collect(); // start from an empty histogram
+    // A forced full GC is a "major" entry; short-lived garbage gives "minor" scavenges.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    let keep = 0;
+    for (let i = 0; i < 200_000; i++) keep += new Array(16).fill(i).length;
+    assert.ok(keep > 0);
+    gc();
+    await new Promise((r) => setTimeout(r, 100)); // the observer delivers entries asynchronously
+    const m = await collect();
+    const h = m.get('wundr_process_gc_duration_seconds') as HistogramMetricData;
+    assert.ok(h, 'the family is collected');
+    assert.equal(h.descriptor.unit, 's');
+    const byKind = new Map(h.dataPoints.map((p) => [p.attributes.kind, p.value]));
+    for (const k of byKind.keys()) assert.ok(['major', 'minor', 'incremental', 'weakcb'].includes(String(k)), `kind ${String(k)}`);
+    const major = byKind.get('major');
+    assert.ok(major && major.count >= 1, 'the forced GC was recorded as major');
+    assert.deepEqual(major.buckets.boundaries, [0.001, 0.01, 0.1, 1, 2, 5]);
+    assert.ok((byKind.get('minor')?.count ?? 0) >= 1, 'scavenges were recorded as minor');
+    const sum = major.sum ?? 0;
+    assert.ok(sum > 0 && sum < 5, `major pause sum ${sum}`);
+    assert.ok(systemMetrics.gcDuration.read()! >= sum, 'the running total covers what was recorded');
+  } finally {
+    sm.stop();
+  }
+  assert.equal(systemMetrics.gcDuration.read(), undefined);
 });
 
 test('old system-metric fields keep working: get() in prom-client shape, set() a harmless no-op', async () => {
