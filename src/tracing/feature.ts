@@ -53,7 +53,8 @@ export function tracingFeature(): Feature {
       configureSpanHelpers({
         tracerProvider: sdk.tracerProvider,
         shortCircuitUnsampled: respectsUnsampledParent(sdk.config),
-        disabled: !recordsSpans(sdk.config),
+        // Exporter none still participates with fresh non-recording ids; only TRACING_ENABLED=false forwards unchanged.
+        disabled: !sdk.config.tracing.enabled,
         ttl: tracker,
       });
       configureGenAiContent({

@@ -57,6 +57,43 @@ test('A -> B -> C with tracing off in B (TRACING_ENABLED=false): C continues A\'
   assert.ok(!receiver.spans().some((s) => s.resource['service.name'] === 'svc-b'), 'B exported nothing');
 });
 
+test('A -> B -> C with B tracing but not exporting (OTEL_TRACES_EXPORTER=none): B sets parent-id to its own operation, keeps A\'s trace', async () => {
+  const c = await service('svc-c2', {});
+  const b = await service('svc-b2', { OTEL_TRACES_EXPORTER: 'none', NEXT_URL: `http://127.0.0.1:${c}/call` });
+  const a = await service('svc-a2', { NEXT_URL: `http://127.0.0.1:${b}/call` });
+  const res = await request(a, '/call');
+  assert.equal(res.status, 200);
+  const body = JSON.parse(res.body) as { next: { received: string; next: { received: string } } };
+  const [, aTrace, aSpan, aFlags] = body.next.received.split('-');
+  const [version, bTrace, bSpan, bFlags] = body.next.next.received.split('-');
+  assert.equal(version, '00');
+  assert.equal(bTrace, aTrace, 'the same trace');
+  assert.notEqual(bSpan, aSpan, 'parent-id is B\'s current operation, not A\'s');
+  assert.match(bSpan!, /^[0-9a-f]{16}$/);
+  assert.notEqual(bSpan, '0000000000000000');
+  assert.equal(bFlags, aFlags, 'B\'s parent-based sampler follows A\'s flag');
+  await receiver.waitFor(() => receiver.spans().some((s) => s.resource['service.name'] === 'svc-c2'), 15000, 'C exported its span');
+  const cSpan = receiver.spans().find((s) => s.resource['service.name'] === 'svc-c2' && s.kind === 2)!;
+  assert.equal(cSpan.traceId, aTrace);
+  assert.equal(cSpan.parentSpanId, bSpan);
+  assert.ok(!receiver.spans().some((s) => s.resource['service.name'] === 'svc-b2'), 'B exported nothing');
+});
+
+test('no traceparent into a service with OTEL_TRACES_EXPORTER=none: it starts a trace, downstream gets a valid fresh one', async () => {
+  const c = await service('svc-c3', {});
+  const b = await service('svc-b3', { OTEL_TRACES_EXPORTER: 'none', NEXT_URL: `http://127.0.0.1:${c}/call` });
+  const seen = new Set<string>();
+  for (const tp of [undefined, 'garbage', `00-${'0'.repeat(32)}-${'1'.repeat(16)}-01`]) {
+    const res = await request(b, '/call', tp ? { headers: { traceparent: tp } } : {});
+    assert.equal(res.status, 200);
+    const got = (JSON.parse(res.body) as { next: { received: string } }).next.received;
+    assert.match(got, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/, `a valid traceparent downstream for ${tp ?? 'none'}`);
+    assert.ok(!got.includes('0'.repeat(32)));
+    seen.add(got.split('-')[1]!);
+  }
+  assert.equal(seen.size, 3, 'a new trace each time');
+});
+
 test('a hostile traceparent into A starts a fresh trace; nothing breaks', async () => {
   const a = await service('svc-hostile', {});
   for (const tp of ['00-00000000000000000000000000000000-1111222233334444-01', 'garbage', `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01-${'x'.repeat(5000)}`]) {
