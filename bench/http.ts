@@ -125,6 +125,12 @@ function wundrWith(id: string, name: string, extra: Record<string, string>, why:
 export const WUNDR_ABLATIONS: (HttpVariant & { why: string })[] = [
   wundrWith('wundr-nosample', 'TRACING_SAMPLE_RATE=0', { TRACING_SAMPLE_RATE: '0' }, 'spans started but not sampled: nothing recorded or exported'),
   wundrWith('wundr-notrace', 'TRACING_ENABLED=false', { TRACING_ENABLED: 'false' }, "no tracer provider: the API's pass-through spans"),
+  wundrWith(
+    'wundr-notraceexp',
+    'OTEL_TRACES_EXPORTER=none',
+    { OTEL_TRACES_EXPORTER: 'none' },
+    'tracing on, no trace exporter: non-recording spans with fresh ids (a new trace per request without a context)',
+  ),
   wundrWith('wundr-nometrics', 'OTEL_METRICS_EXPORTER=none', { OTEL_METRICS_EXPORTER: 'none' }, 'no meter provider: the HTTP duration histogram and the catalogue are no-ops'),
   wundrWith('wundr-nologs', 'OTEL_LOGS_EXPORTER=none', { OTEL_LOGS_EXPORTER: 'none' }, 'no OTLP log export'),
   wundrWith(
