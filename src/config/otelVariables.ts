@@ -61,6 +61,37 @@ export const SPEC_OTEL_VARIABLES: readonly string[] = [
 ];
 
 /**
+ * Specification variables this package does not apply (the SDK pieces it
+ * assembles do not read them either): set, each gets one warning saying so.
+ * The OTLP TLS variables (CERTIFICATE, CLIENT_KEY, CLIENT_CERTIFICATE,
+ * INSECURE) are not here: the stock OTLP exporters read them themselves.
+ */
+export const IGNORED_SPEC_VARIABLES: readonly string[] = [
+  'OTEL_CONFIG_FILE',
+  'OTEL_EXPERIMENTAL_CONFIG_FILE',
+  'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+  'OTEL_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+  'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_SPAN_EVENT_COUNT_LIMIT',
+  'OTEL_SPAN_LINK_COUNT_LIMIT',
+  'OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_LINK_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+  'OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_METRICS_EXEMPLAR_FILTER',
+  'OTEL_EXPORTER_ZIPKIN_ENDPOINT',
+  'OTEL_EXPORTER_ZIPKIN_TIMEOUT',
+  'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION',
+];
+
+/** Read by the stock parts themselves (the OTLP exporters' TLS settings, the instrumentations' semconv switch). */
+export const STOCK_READ_VARIABLES: readonly string[] = [
+  'OTEL_SEMCONV_STABILITY_OPT_IN',
+  ...['', 'TRACES_', 'METRICS_', 'LOGS_'].flatMap((s) => ['INSECURE', 'CERTIFICATE', 'CLIENT_KEY', 'CLIENT_CERTIFICATE'].map((k) => `OTEL_EXPORTER_OTLP_${s}${k}`)),
+];
+
+/**
  * Instrumentation-specific variables are open-ended by the specification's
  * naming (OTEL_INSTRUMENTATION_<name>_*), so names under it are not reported.
  */
