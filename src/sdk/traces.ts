@@ -10,6 +10,7 @@ import { BoundedExporter, waitingBatches } from './BoundedExporter.ts';
 import { countEncoded, encodedOtlpExporter, encodesOtlp, load, otlpExporter } from './otlp.ts';
 import { SpanEncodingProcessor } from './encoder/SpanEncodingProcessor.ts';
 import { RedactingSpanProcessor } from './RedactingSpanProcessor.ts';
+import { NonRecordingTracerProvider } from '../tracing/NonRecordingTracerProvider.ts';
 import type { TelemetryDrops } from './TelemetryDrops.ts';
 
 /** Adds one processor per configured span exporter (before the features add theirs). */
@@ -41,18 +42,23 @@ export function addTracePipelines(config: WundrOtelConfig, builder: SdkBuilder, 
 }
 
 /**
- * The tracer provider, registered globally. With no span recorded anywhere,
- * the API's no-op tracer is left in place: it passes the incoming span
- * context through unchanged, so this service is invisible in the trace
- * instead of a hole.
+ * The tracer provider, registered globally. Tracing on without a trace
+ * exporter: non-recording spans with fresh ids (NonRecordingTracerProvider),
+ * so the service still participates in the trace. Tracing off: the API's
+ * no-op tracer is left in place; it passes the incoming span context through
+ * unchanged, so this service is invisible in the trace instead of a hole.
  */
 export function startTracing(
   config: WundrOtelConfig,
   builder: SdkBuilder,
   owned: (() => void)[],
 ): { tracerProvider: ApiTracerProvider; sdkTracerProvider: TracerProvider | undefined } {
-  const recording = config.tracing.enabled && config.tracing.exporters.length > 0;
-  if (!recording) return { tracerProvider: trace.getTracerProvider(), sdkTracerProvider: undefined };
+  if (!config.tracing.enabled) return { tracerProvider: trace.getTracerProvider(), sdkTracerProvider: undefined };
+  if (config.tracing.exporters.length === 0) {
+    const participating = new NonRecordingTracerProvider(builder.sampler);
+    if (trace.setGlobalTracerProvider(participating)) owned.push(() => trace.disable());
+    return { tracerProvider: participating, sdkTracerProvider: undefined };
+  }
   const sdkTracerProvider = new TracerProvider({
     resource: builder.resource,
     sampler: builder.sampler,

@@ -9,9 +9,10 @@ import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBase
 import { NonRecordingTracer, NonRecordingTracerProvider } from '../../src/tracing/NonRecordingTracerProvider.ts';
 import { parseTraceState } from '../../src/tracing/parseTraceState.ts';
 import { loadConfig } from '../../src/config.ts';
-import { startSdk, type WundrSdk } from '../../src/sdk.ts';
+import { startSdk, type WundrSdk } from '../../src/sdk/start.ts';
 import { tracingFeature } from '../../src/tracing/feature.ts';
-import { llmTraceMetadata, startSpan } from '../../src/tracing/spans.ts';
+import { startSpan } from '../../src/tracing/spans.ts';
+import { llmTraceMetadata } from '../../src/tracing/agentSpans.ts';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';
