@@ -14,7 +14,8 @@
 import { DEFAULT_OTLP_ENDPOINT, otlpSignals } from './config/otlp.ts';
 import { quoteValue, Reader, validUrl } from './config/reader.ts';
 import type { BatchConfig, ConfigResult, ConfigWarning, Env, MetricsExporterName, SamplerName, WundrOtelConfig } from './config/types.ts';
-import { DEFAULT_REDACT_KEYS, DEFAULT_SERVICE_NAME, VARIABLES } from './config/variables.ts';
+import { CONFIG_VARIABLES, DEFAULT_REDACT_KEYS, DEFAULT_SERVICE_NAME, VARIABLES } from './config/variables.ts';
+import { checkOtherOtelVariables, readInstrumentationSelection, readResourceDetectors } from './config/nodeSettings.ts';
 
 export type * from './config/types.ts';
 export { CONFIG_VARIABLES, SECRET_VARIABLES, VARIABLES, DEFAULT_SERVICE_NAME, DEFAULT_METRICS_PORT, DEFAULT_REDACT_KEYS } from './config/variables.ts';
@@ -198,8 +199,11 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
     health: { enabled: healthEnabled, timeoutMs: healthTimeout },
     alerting: { enabled: alertingEnabled, evaluationIntervalSeconds, webhookUrls },
     endpoint: { token, adminToken },
+    instrumentations: readInstrumentationSelection(r),
+    resourceDetectors: readResourceDetectors(r),
     otlp: { ...otlpSignals(r), encoder: r.get('WUNDR_OTEL_OTLP_ENCODER') },
   };
+  checkOtherOtelVariables(r, CONFIG_VARIABLES);
   return { config, warnings: r.warnings };
 }
 

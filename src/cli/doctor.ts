@@ -4,6 +4,10 @@ import type { Command } from './Command.ts';
 import { CONFIG_VARIABLES, SECRET_VARIABLES, loadConfig, quoteValue, type Env, type WundrOtelConfig } from '../config.ts';
 import { intOption, parseCommandArgs } from './UsageError.ts';
 import { scrubText, webhookUrlForDisplay } from '../logging/scrubText.ts';
+import { INSTRUMENTATION_NAMES } from '../config/nodeSettings.ts';
+import { STOCK_READ_VARIABLES } from '../config/otelVariables.ts';
+import { DATABASE_PACKAGES, type DatabaseInstrumentationName } from '../sdk/databases.ts';
+import { isInstrumentationEnabled } from '../sdk/instrumentations.ts';
 
 const USAGE = `Usage: wundr-otel doctor [--timeout-ms N]
 
@@ -184,18 +188,50 @@ export async function networkChecks(config: WundrOtelConfig, timeoutMs: number):
   return out;
 }
 
+/**
+ * The library instrumentations: which are on, and for an optional one that
+ * is on, whether its package can be loaded from here.
+ */
+export function instrumentationChecks(config: WundrOtelConfig, resolve: (id: string) => string = require.resolve): DoctorCheck[] {
+  const out: DoctorCheck[] = [];
+  for (const name of INSTRUMENTATION_NAMES) {
+    const optional = DATABASE_PACKAGES[name as DatabaseInstrumentationName];
+    const on = isInstrumentationEnabled(config.instrumentations, name, optional === undefined);
+    if (!on) {
+      out.push({ level: 'info', what: `instrumentation ${name}`, detail: 'off' });
+      continue;
+    }
+    if (!optional) {
+      out.push({ level: 'ok', what: `instrumentation ${name}`, detail: 'on' });
+      continue;
+    }
+    let found = true;
+    try {
+      resolve(optional.packageName);
+    } catch {
+      found = false;
+    }
+    out.push(
+      found
+        ? { level: 'ok', what: `instrumentation ${name}`, detail: `on (${optional.packageName})` }
+        : { level: 'error', what: `instrumentation ${name}`, detail: `named, but ${optional.packageName} is not installed (npm install ${optional.packageName})` },
+    );
+  }
+  return out;
+}
+
 /** The whole report as text, and whether it found a problem. */
 export async function doctorReport(env: Env, timeoutMs = 2000): Promise<{ text: string; problems: number }> {
   const { config, warnings } = loadConfig(env, { stdoutIsTTY: false });
   const lines: string[] = ['Environment (variables that are set):'];
-  const set = CONFIG_VARIABLES.filter((v) => env[v] !== undefined);
+  const set = [...CONFIG_VARIABLES, ...STOCK_READ_VARIABLES].filter((v) => env[v] !== undefined);
   if (set.length === 0) lines.push('  (none: every setting is at its default)');
   for (const v of set) lines.push(`  ${v}=${SECRET_VARIABLES.has(v) ? '"***"' : quoteValue(v, /^https?:/.test(env[v] ?? '') ? maskUrl(env[v]!) : env[v])}`);
   lines.push('', 'Effective configuration:', ...effectiveConfigLines(config).map((l) => `  ${l}`), '');
   lines.push(`Configuration warnings: ${warnings.length}`);
   for (const w of warnings) lines.push(`  WARN  ${scrubText(w.message)}`);
   lines.push('', 'Checks:');
-  const checks = await networkChecks(config, timeoutMs);
+  const checks = [...instrumentationChecks(config), ...(await networkChecks(config, timeoutMs))];
   for (const c of checks) lines.push(`  ${c.level === 'ok' ? 'OK   ' : c.level === 'info' ? 'INFO ' : 'ERROR'} ${c.what}: ${c.detail}`);
   const errors = checks.filter((c) => c.level === 'error').length;
   const problems = errors + warnings.length;

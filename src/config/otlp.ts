@@ -29,7 +29,7 @@ export function otlpSignals(r: Reader): Record<'traces' | 'metrics' | 'logs', Ot
     }
     return endpoint ?? (protocol === 'grpc' ? DEFAULT_OTLP_GRPC_ENDPOINT : DEFAULT_OTLP_ENDPOINT);
   };
-  let base: { headers: Record<string, string>; timeoutMs: number; protocol: OtlpProtocol } | undefined;
+  let base: { headers: Record<string, string>; timeoutMs: number; protocol: OtlpProtocol; compression: 'gzip' | 'none' } | undefined;
 
   const signal = (s: Signal): OtlpSignalConfig => {
     const baseHeaders = base?.headers ?? r.get('OTEL_EXPORTER_OTLP_HEADERS');
@@ -37,14 +37,16 @@ export function otlpSignals(r: Reader): Record<'traces' | 'metrics' | 'logs', Ot
     const baseTimeout = base?.timeoutMs ?? r.get('OTEL_EXPORTER_OTLP_TIMEOUT');
     const timeoutMs = r.get(`OTEL_EXPORTER_OTLP_${s}_TIMEOUT`, baseTimeout);
     const baseProtocol = base?.protocol ?? r.get('OTEL_EXPORTER_OTLP_PROTOCOL');
-    base ??= { headers: baseHeaders, timeoutMs: baseTimeout, protocol: baseProtocol };
+    const baseCompression = base?.compression ?? r.get('OTEL_EXPORTER_OTLP_COMPRESSION');
+    base ??= { headers: baseHeaders, timeoutMs: baseTimeout, protocol: baseProtocol, compression: baseCompression };
     const protocol = r.get(`OTEL_EXPORTER_OTLP_${s}_PROTOCOL`, baseProtocol);
     let url = r.get(`OTEL_EXPORTER_OTLP_${s}_ENDPOINT`);
     if (url === undefined) {
       const b = baseEndpoint(protocol);
       url = b.endsWith('/') ? `${b}${SIGNAL_PATH[s]}` : `${b}/${SIGNAL_PATH[s]}`;
     }
-    return { url, headers, timeoutMs, protocol };
+    const compression = r.get(`OTEL_EXPORTER_OTLP_${s}_COMPRESSION`, baseCompression);
+    return { url, headers, timeoutMs, protocol, compression };
   };
   return { traces: signal('TRACES'), metrics: signal('METRICS'), logs: signal('LOGS') };
 }

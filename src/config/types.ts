@@ -26,7 +26,20 @@ export interface OtlpSignalConfig {
   headers: Record<string, string>;
   timeoutMs: number;
   protocol: OtlpProtocol;
+  /** OTEL_EXPORTER_OTLP[_SIGNAL]_COMPRESSION (default none). */
+  compression: 'gzip' | 'none';
 }
+
+/** OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS. */
+export interface InstrumentationSelection {
+  /** Only these are installed (undefined: each instrumentation's default). */
+  readonly enabled: readonly string[] | undefined;
+  /** Never installed, whatever the enabled list says. */
+  readonly disabled: readonly string[];
+}
+
+/** OTEL_NODE_RESOURCE_DETECTORS names (sdk-node's). */
+export type ResourceDetectorName = 'env' | 'host' | 'os' | 'process' | 'serviceinstance' | 'container' | 'aws' | 'gcp' | 'azure' | 'alibaba';
 
 export interface BatchConfig {
   scheduledDelayMillis: number;
@@ -104,6 +117,10 @@ export interface WundrOtelConfig {
     /** Bearer token required on state-changing routes (POST /loglevel); defaults to `token`. */
     adminToken: string | undefined;
   };
+  /** Library instrumentations switched on or off by name. */
+  instrumentations: InstrumentationSelection;
+  /** Resource detectors to run (OTEL_NODE_RESOURCE_DETECTORS, expanded). */
+  resourceDetectors: ResourceDetectorName[];
   otlp: {
     traces: OtlpSignalConfig;
     metrics: OtlpSignalConfig;

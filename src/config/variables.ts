@@ -132,15 +132,16 @@ const OTLP_BASE = {
   OTEL_EXPORTER_OTLP_HEADERS: keyValues('`k=v,…`; never printed; an entry HTTP does not allow (CR/LF, control characters) is dropped with one warning', { secret: true }),
   OTEL_EXPORTER_OTLP_TIMEOUT: int(10000, OTLP_TIMEOUT.min, OTLP_TIMEOUT.max, 'ms'),
   OTEL_EXPORTER_OTLP_PROTOCOL: oneOf(PROTOCOLS, 'http/protobuf', 'also `http/json`, `grpc` (each loaded only when used)'),
+  OTEL_EXPORTER_OTLP_COMPRESSION: oneOf(['gzip', 'none'] as const, 'none', '`gzip` on every protocol'),
 };
-type OtlpKey = 'ENDPOINT' | 'HEADERS' | 'TIMEOUT' | 'PROTOCOL';
+type OtlpKey = 'ENDPOINT' | 'HEADERS' | 'TIMEOUT' | 'PROTOCOL' | 'COMPRESSION';
 type PerSignal = { [K in OtlpKey as `OTEL_EXPORTER_OTLP_${Signal}_${K}`]: (typeof OTLP_BASE)[`OTEL_EXPORTER_OTLP_${K}`] };
 
 /** A per-signal variable is its base variable's entry, defaulting to the base value (read first). */
 function perSignalEntries(): PerSignal {
   const out: Record<string, VariableSpec> = {};
   for (const s of SIGNALS) {
-    for (const k of ['ENDPOINT', 'HEADERS', 'TIMEOUT', 'PROTOCOL'] as const) {
+    for (const k of ['ENDPOINT', 'HEADERS', 'TIMEOUT', 'PROTOCOL', 'COMPRESSION'] as const) {
       const base = OTLP_BASE[`OTEL_EXPORTER_OTLP_${k}`];
       const row = `OTEL_EXPORTER_OTLP_{${SIGNALS.join(',')}}_${k}`;
       out[`OTEL_EXPORTER_OTLP_${s}_${k}`] =
@@ -184,7 +185,11 @@ export const VARIABLES = {
     ['tracecontext', 'baggage'],
     'the legacy `x-trace-id` header is always accepted on input; add `xtraceid` to also send it; `none`',
   ),
-  OTEL_TRACES_EXPORTER: list<TracesExporterName>(['otlp', 'console'], ['otlp'], '`otlp`, `console`, `none`'),
+  OTEL_TRACES_EXPORTER: list<TracesExporterName>(
+    ['otlp', 'console'],
+    ['otlp'],
+    '`otlp`, `console`, `none` (with tracing on, `none` still takes part in traces: non-recording spans with fresh ids)',
+  ),
   OTEL_METRICS_EXPORTER: list<MetricsExporterName>(['prometheus', 'otlp', 'console'], ['prometheus'], '`prometheus` (the endpoint), `otlp` (push), `console`, `none`'),
   OTEL_LOGS_EXPORTER: list<LogsExporterName>(['otlp', 'console'], ['otlp'], '`otlp`, `console`, `none` (stdout lines are always written)'),
   OTEL_TRACES_SAMPLER: oneOf(SAMPLERS, 'parentbased_always_on', 'the OTel sampler names', { shownDefault: 'see `TRACING_SAMPLE_RATE`' }),
@@ -202,6 +207,16 @@ export const VARIABLES = {
     'cumulative',
     'OTLP metric push: `delta` or `lowmemory`: counters and histograms report what changed in the interval; gauges report their value in every export; Prometheus is always cumulative',
   ),
+  // Read by src/config/nodeSettings.ts (names checked there, with the closest known name in the warning).
+  OTEL_NODE_ENABLED_INSTRUMENTATIONS: text(
+    'the only instrumentations installed, by auto-instrumentations-node\'s names (`http`, `undici`, `pg`, `ioredis`, `redis`; docs/CONFIGURATION.md)',
+    { shownDefault: '`http,undici`' },
+  ),
+  OTEL_NODE_DISABLED_INSTRUMENTATIONS: text('instrumentations never installed (wins over the enabled list)'),
+  OTEL_NODE_RESOURCE_DETECTORS: text(
+    '`env`, `host`, `os`, `process` (never the command line), `serviceinstance`, `container`, `all` (these), `none`; cloud `aws`, `gcp`, `azure`, `alibaba` only when named',
+    { shownDefault: '`env,host,os,process,serviceinstance`' },
+  ),
   LOG_FORMAT: oneOf<LogFormat>(['json', 'text'], 'json', 'stdout line format', { shownDefault: '`json` (`text` on a TTY)' }),
   LOG_LEVEL: oneOf<LogLevelName>(['debug', 'info', 'warn', 'error'], 'info', '`debug`, `info`, `warn`, `error`'),
   LOG_REDACT_KEYS: text(
@@ -215,7 +230,7 @@ export const VARIABLES = {
   }),
   METRICS_HOST: { kind: 'host', default: '0.0.0.0', doc: "the endpoint's bind address", overriddenBy: 'OTEL_EXPORTER_PROMETHEUS_HOST' } satisfies HostSpec,
   METRICS_PORT: int(DEFAULT_METRICS_PORT, 1, 65535, "the endpoint's port", { what: 'a TCP port (1-65535)', overriddenBy: 'OTEL_EXPORTER_PROMETHEUS_PORT' }),
-  METRICS_COLLECT_DEFAULT: bool(true, 'process metrics (heap, RSS, CPU, fds, event-loop lag, uptime)'),
+  METRICS_COLLECT_DEFAULT: bool(true, 'process metrics (heap, RSS, CPU, fds, event-loop lag, GC pauses, uptime)'),
   TRACING_ENABLED: bool(true, '`false`: no span recorded or exported; context still propagates'),
   TRACING_SAMPLE_RATE: num(1, 0, 1, 'parent-based ratio sampler, 0.0–1.0', {
     shownDefault: '`1.0`',

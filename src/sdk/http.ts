@@ -8,8 +8,8 @@ import { diag, type MeterProvider, type TracerProvider } from '@opentelemetry/ap
 import type { WundrOtelConfig } from '../config.ts';
 import type { EndpointServer } from '../endpoint/EndpointServer.ts';
 import { startHttpServerSpans } from './httpServerSpans.ts';
-import { buildInstrumentations } from './instrumentations.ts';
 import { load } from './otlp.ts';
+import { buildInstrumentations, isInstrumentationEnabled } from './instrumentations.ts';
 import type { WundrContextManager } from './WundrContextManager.ts';
 
 export interface HttpInstrumentationOptions {
@@ -45,8 +45,9 @@ export function installHttpInstrumentation(o: HttpInstrumentationOptions): (() =
   }
   try {
     const { registerInstrumentations } = load('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
+    const ctx = { config: o.config, serverSpansFromChannels: serverSpans, endpointPort: () => endpoint?.port };
     const unregister = registerInstrumentations({
-      instrumentations: buildInstrumentations({ config: o.config, serverSpansFromChannels: serverSpans, endpointPort: () => endpoint?.port }),
+      instrumentations: buildInstrumentations(ctx, (name, entry) => isInstrumentationEnabled(o.config.instrumentations, name, entry.defaultOn)),
       tracerProvider,
       meterProvider,
     });

@@ -7,7 +7,7 @@
  */
 import { diag } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import type { WundrOtelConfig } from '../config.ts';
+import type { InstrumentationSelection, WundrOtelConfig } from '../config.ts';
 import { createUndiciInstrumentation } from './internals/instrumentation-undici.ts';
 import { load } from './otlp.ts';
 import { createDatabaseInstrumentation, InstrumentationNotInstalledError } from './databases.ts';
@@ -77,14 +77,6 @@ export function buildInstrumentations(
     }
   }
   return out;
-}
-
-/** OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS, as read by the config. */
-export interface InstrumentationSelection {
-  /** Only these are installed (unset: each entry's default). */
-  readonly enabled: readonly string[] | undefined;
-  /** Never installed, whatever the enabled list says. */
-  readonly disabled: readonly string[];
 }
 
 /**

@@ -85,11 +85,12 @@ function unrefAgentFactory(protocol: string): import('node:http').Agent {
 }
 
 function httpOpts(c: OtlpSignalConfig) {
-  return { url: c.url, headers: c.headers, timeoutMillis: c.timeoutMs, httpAgentOptions: unrefAgentFactory };
+  // Compression from our configuration, so the value doctor shows is the one used (the exporters would also read the env).
+  return { url: c.url, headers: c.headers, timeoutMillis: c.timeoutMs, compression: c.compression, httpAgentOptions: unrefAgentFactory };
 }
 
 function grpcOpts(c: OtlpSignalConfig): Record<string, unknown> {
   // gRPC takes the bare authority, not the HTTP signal path.
   const u = new URL(c.url);
-  return { url: `${u.protocol}//${u.host}`, timeoutMillis: c.timeoutMs, headers: c.headers };
+  return { url: `${u.protocol}//${u.host}`, timeoutMillis: c.timeoutMs, headers: c.headers, compression: c.compression };
 }

@@ -1,9 +1,8 @@
 /** What every signal shares: the resource, the sampler and the propagators. */
-import { randomUUID } from 'node:crypto';
-import { hostname, arch } from 'node:os';
-import type { TextMapPropagator } from '@opentelemetry/api';
+import type { Attributes, TextMapPropagator } from '@opentelemetry/api';
 import { CompositePropagator } from '@opentelemetry/core';
-import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { detectResources, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { externalDetectors, localDetectorAttributes } from './resourceDetectors.ts';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -35,32 +34,42 @@ export function buildSampler(config: WundrOtelConfig): Sampler {
 }
 
 /**
- * Host and process attributes, read synchronously. The stock detectors add
- * the command line (which can carry secrets) and settle some attributes
- * asynchronously; neither suits a preload.
+ * The resource: the detectors of OTEL_NODE_RESOURCE_DETECTORS (the local ones
+ * read synchronously, see resourceDetectors.ts), then the service attributes,
+ * which always win. `container` and the cloud detectors settle
+ * asynchronously; the exporters wait for them (the BatchSpanProcessor and
+ * BatchLogRecordProcessor do), and the wait is started here so a first scrape
+ * finds them settled.
  */
 export function buildResource(config: WundrOtelConfig): Resource {
-  return resourceFromAttributes({
+  const attrs: Attributes = {
     'telemetry.sdk.name': 'opentelemetry',
     'telemetry.sdk.language': 'nodejs',
     'telemetry.distro.name': PACKAGE_NAME,
     'telemetry.distro.version': PACKAGE_VERSION,
-    'host.name': hostname(),
-    'host.arch': arch() === 'x64' ? 'amd64' : arch(),
-    'process.pid': process.pid,
-    'process.runtime.name': 'nodejs',
-    'process.runtime.version': process.versions.node,
-    'process.executable.name': process.title,
-    ...config.resourceAttributes,
+  };
+  const opts = { resourceAttributes: config.resourceAttributes, ...(config.serviceInstanceId ? { serviceInstanceId: config.serviceInstanceId } : {}) };
+  for (const d of config.resourceDetectors) {
+    if (d === 'env' || d === 'host' || d === 'os' || d === 'process' || d === 'serviceinstance') Object.assign(attrs, localDetectorAttributes(d, opts));
+  }
+  Object.assign(attrs, {
     'service.name': config.serviceName,
     ...(config.serviceVersion ? { 'service.version': config.serviceVersion } : {}),
-    'service.instance.id': config.serviceInstanceId ?? randomUUID(),
+    ...(config.serviceInstanceId ? { 'service.instance.id': config.serviceInstanceId } : {}),
   });
+  let resource = resourceFromAttributes(attrs);
+  const external = externalDetectors(config.resourceDetectors);
+  if (external.length > 0) {
+    // Detected attributes never replace the service's own.
+    resource = detectResources({ detectors: external }).merge(resource);
+    void resource.waitForAsyncAttributes?.().catch(() => undefined);
+  }
+  return resource;
 }
 
 export function buildPropagator(config: WundrOtelConfig, extra: TextMapPropagator[]): TextMapPropagator {
   // Legacy x-trace-id (input always, output with `xtraceid`), strict W3C
-  // trace context (Level 2 tracestate rules), baggage: see tracing/feature.ts.
+  // trace context (the current tracestate rules), baggage: see tracing/feature.ts.
   const list: TextMapPropagator[] = buildPropagators(config);
   list.push(...extra);
   return new CompositePropagator({ propagators: list });

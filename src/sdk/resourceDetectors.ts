@@ -13,12 +13,11 @@ import { arch, hostname, release, type as osType, userInfo } from 'node:os';
 import { diag } from '@opentelemetry/api';
 import type { Attributes } from '@opentelemetry/api';
 import type { ResourceDetector } from '@opentelemetry/resources';
+import type { ResourceDetectorName } from '../config.ts';
 
 type Req = (id: string) => any;
 const load: Req = (id) => require(id);
 
-/** The local detectors, in the order `all` applies them. */
-export const LOCAL_DETECTORS = ['env', 'host', 'os', 'process', 'serviceinstance', 'container'] as const;
 /** Cloud detectors: package and the detectors it exports. */
 export const CLOUD_DETECTORS = {
   aws: { packageName: '@opentelemetry/resource-detector-aws', detectorExports: ['awsEc2Detector', 'awsEcsDetector', 'awsEksDetector', 'awsBeanstalkDetector', 'awsLambdaDetector'] },
@@ -26,32 +25,11 @@ export const CLOUD_DETECTORS = {
   azure: { packageName: '@opentelemetry/resource-detector-azure', detectorExports: ['azureAppServiceDetector', 'azureFunctionsDetector', 'azureVmDetector'] },
   alibaba: { packageName: '@opentelemetry/resource-detector-alibaba-cloud', detectorExports: ['alibabaCloudEcsDetector'] },
 } as const;
-export type LocalDetectorName = (typeof LOCAL_DETECTORS)[number];
-export type CloudDetectorName = keyof typeof CLOUD_DETECTORS;
-export type ResourceDetectorName = LocalDetectorName | CloudDetectorName;
-export const RESOURCE_DETECTOR_NAMES: readonly string[] = [...LOCAL_DETECTORS, ...Object.keys(CLOUD_DETECTORS), 'all', 'none'];
-/** Without OTEL_NODE_RESOURCE_DETECTORS: what the package always reported (container and cloud only when named). */
-export const DEFAULT_DETECTORS: readonly ResourceDetectorName[] = ['env', 'host', 'os', 'process', 'serviceinstance'];
-
-/**
- * Expands a detector list: `all` is every local detector (not the cloud
- * ones), `none` alone means none. Unknown names are returned apart.
- */
-export function expandDetectorNames(names: readonly string[]): { detectors: ResourceDetectorName[]; unknown: string[] } {
-  const out = new Set<ResourceDetectorName>();
-  const unknown: string[] = [];
-  for (const n of names) {
-    if (n === 'none') continue;
-    if (n === 'all') for (const d of LOCAL_DETECTORS) out.add(d);
-    else if ((LOCAL_DETECTORS as readonly string[]).includes(n) || n in CLOUD_DETECTORS) out.add(n as ResourceDetectorName);
-    else unknown.push(n);
-  }
-  return { detectors: [...out], unknown };
-}
+type CloudDetectorName = keyof typeof CLOUD_DETECTORS;
 
 /** What the synchronous local detectors report, given the configured resource attributes. */
 export function localDetectorAttributes(
-  name: Exclude<LocalDetectorName, 'container'>,
+  name: 'env' | 'host' | 'os' | 'process' | 'serviceinstance',
   opts: { resourceAttributes: Record<string, string>; serviceInstanceId?: string },
 ): Attributes {
   switch (name) {

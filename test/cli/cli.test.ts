@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { runChild, freePort, ROOT } from '../support/child.ts';
 import { startOtlpReceiver } from '../support/otlpReceiver.ts';
 import { CATALOGUE } from '../../src/metrics/catalogue.ts';
-import { effectiveConfigLines } from '../../src/cli/doctor.ts';
+import { effectiveConfigLines, instrumentationChecks } from '../../src/cli/doctor.ts';
 import { loadConfig } from '../../src/config.ts';
 
 const CLI = join(ROOT, 'build', 'src', 'cli.js');
@@ -133,6 +133,41 @@ test('doctor: config warnings, unreachable OTLP and a port held by another progr
   assert.match(r.stdout, /ERROR metrics port: .* answered HTTP 404: another program holds the port/);
   assert.match(r.stdout, /ERROR OTLP logs: .* unreachable/);
   assert.match(r.stdout, /3 error\(s\), 2 warning\(s\)\./);
+});
+
+test('doctor: the settings users already set are reported: instrumentations, detectors, compression, an unknown OTEL_* name', async (t) => {
+  const rx = await startOtlpReceiver();
+  t.after(() => rx.close());
+  const port = await freePort();
+  const r = await cli(['doctor', '--timeout-ms', '3000'], {
+    OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
+    METRICS_HOST: '127.0.0.1',
+    METRICS_PORT: String(port),
+    OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg',
+    OTEL_NODE_RESOURCE_DETECTORS: 'env,container',
+    OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+    OTEL_TRACES_SAMPLR: 'always_on',
+  });
+  assert.equal(r.code, 1, 'the unknown name is a warning');
+  assert.match(r.stdout, /OTEL_NODE_ENABLED_INSTRUMENTATIONS="http,pg"/);
+  assert.match(r.stdout, /instrumentations\.enabled = http,pg/);
+  assert.match(r.stdout, /resourceDetectors = env,container/);
+  assert.match(r.stdout, /otlp\.traces\.compression = gzip/);
+  assert.match(r.stdout, /OK    instrumentation pg: on \(@opentelemetry\/instrumentation-pg\)/);
+  assert.match(r.stdout, /INFO  instrumentation redis: off/);
+  assert.match(r.stdout, /WARN  OTEL_TRACES_SAMPLR is not an OpenTelemetry setting .*did you mean OTEL_TRACES_SAMPLER\?/);
+  assert.match(r.stdout, /0 error\(s\), 1 warning\(s\)\./);
+});
+
+test('doctor: a named instrumentation whose package is missing is an error naming what to install', () => {
+  const { config } = loadConfig({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,ioredis' });
+  const checks = instrumentationChecks(config, (id) => {
+    throw new Error(`Cannot find module '${id}'`);
+  });
+  const io = checks.find((c) => c.what === 'instrumentation ioredis')!;
+  assert.equal(io.level, 'error');
+  assert.match(io.detail, /@opentelemetry\/instrumentation-ioredis is not installed \(npm install @opentelemetry\/instrumentation-ioredis\)/);
+  assert.equal(checks.find((c) => c.what === 'instrumentation http')!.level, 'ok');
 });
 
 test('effectiveConfigLines masks header values, tokens and URL credentials', () => {

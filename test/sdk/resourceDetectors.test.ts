@@ -1,14 +1,34 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
-import { DEFAULT_DETECTORS, expandDetectorNames, externalDetectors, localDetectorAttributes } from '../../src/sdk/resourceDetectors.ts';
+import { externalDetectors, localDetectorAttributes } from '../../src/sdk/resourceDetectors.ts';
+import { loadConfig } from '../../src/config.ts';
+import { buildResource } from '../../src/sdk/resource.ts';
 
-test('names: all is every local detector (no cloud), none is nothing, unknown names apart', () => {
-  assert.deepEqual(expandDetectorNames(['all']).detectors, ['env', 'host', 'os', 'process', 'serviceinstance', 'container']);
-  assert.deepEqual(expandDetectorNames(['none']).detectors, []);
-  assert.deepEqual(expandDetectorNames(['env', 'aws', 'env']).detectors, ['env', 'aws']);
-  assert.deepEqual(expandDetectorNames(['hots', 'env']), { detectors: ['env'], unknown: ['hots'] });
-  assert.ok(!DEFAULT_DETECTORS.includes('container') && !DEFAULT_DETECTORS.some((d) => ['aws', 'gcp', 'azure', 'alibaba'].includes(d)), 'no network probes by default');
+test('OTEL_NODE_RESOURCE_DETECTORS: default, all (no cloud), none, unknown names warned with the closest', () => {
+  const detectors = (v?: string) => loadConfig(v === undefined ? {} : { OTEL_NODE_RESOURCE_DETECTORS: v });
+  assert.deepEqual(detectors().config.resourceDetectors, ['env', 'host', 'os', 'process', 'serviceinstance']);
+  assert.deepEqual(detectors('all').config.resourceDetectors, ['env', 'host', 'os', 'process', 'serviceinstance', 'container']);
+  assert.deepEqual(detectors('none').config.resourceDetectors, []);
+  assert.deepEqual(detectors('env, AWS ,env').config.resourceDetectors, ['env', 'aws']);
+  const bad = detectors('hots,env');
+  assert.deepEqual(bad.config.resourceDetectors, ['env']);
+  assert.equal(bad.warnings.length, 1);
+  assert.match(bad.warnings[0]!.message, /OTEL_NODE_RESOURCE_DETECTORS names unknown value\(s\) "hots" \(did you mean host\?\)/);
+});
+
+test('the resource follows the detectors; service attributes always; never the command line', () => {
+  const attrs = (v: string, extra: Record<string, string> = {}) => buildResource(loadConfig({ OTEL_NODE_RESOURCE_DETECTORS: v, OTEL_SERVICE_NAME: 'svc', ...extra }).config).attributes;
+  const none = attrs('none', { OTEL_RESOURCE_ATTRIBUTES: 'team=a' });
+  assert.equal(none['service.name'], 'svc');
+  assert.equal(none['telemetry.sdk.language'], 'nodejs');
+  for (const k of ['host.name', 'process.pid', 'os.type', 'service.instance.id', 'team']) assert.equal(none[k], undefined, k);
+  const envOnly = attrs('env', { OTEL_RESOURCE_ATTRIBUTES: 'team=a,service.name=other' });
+  assert.equal(envOnly.team, 'a');
+  assert.equal(envOnly['service.name'], 'svc', 'OTEL_SERVICE_NAME wins');
+  const def = buildResource(loadConfig({}).config).attributes;
+  for (const k of ['host.name', 'host.arch', 'os.type', 'os.version', 'process.pid', 'process.runtime.version', 'service.instance.id']) assert.notEqual(def[k], undefined, k);
+  for (const k of Object.keys(def)) assert.doesNotMatch(k, /^process\.command/);
 });
 
 test('process: pid, runtime and executable, never the command line', () => {
@@ -39,4 +59,13 @@ test('container is the stock detector; a missing cloud package is one warning na
   } finally {
     diag.disable();
   }
+});
+
+test('container: the stock detector\'s container.id, settled asynchronously', async () => {
+  const r = buildResource(loadConfig({ OTEL_NODE_RESOURCE_DETECTORS: 'env,container' }).config);
+  await r.waitForAsyncAttributes?.();
+  const { containerDetector } = require('@opentelemetry/resource-detector-container');
+  const expected = await containerDetector.detect().attributes['container.id'];
+  assert.equal(r.attributes['container.id'], expected || undefined);
+  assert.equal(r.attributes['service.name'], 'wundr-orchestrator');
 });
