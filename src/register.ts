@@ -9,6 +9,7 @@ import { formatWarning, loadConfig } from './config.ts';
 import { installShutdownHandlers } from './sdk/shutdown.ts';
 import { startSdk, type WundrSdk } from './sdk/start.ts';
 import { entryIsEsm, readPackageJson } from './entry.ts';
+import { optionalInstrumentationModules } from './sdk/databases.ts';
 
 const HOOKED_MODULES = ['http', 'https', 'node:http', 'node:https'];
 
@@ -22,13 +23,13 @@ export let sdk: WundrSdk | undefined;
  * `--require` preload too; older lines use the off-thread loader, whose
  * hook requests the `--import` entry waits for.
  */
-function registerEsmHooks(): (() => Promise<void>) | undefined {
+function registerEsmHooks(extraModules: readonly string[]): (() => Promise<void>) | undefined {
   const { supportsSyncHooks } = require('import-in-the-middle/supports-sync-hooks.mjs') as { supportsSyncHooks(): boolean };
   if (supportsSyncHooks()) {
     const { register } = require('import-in-the-middle/register-hooks.mjs') as {
       register(o: { include: string[] }): void;
     };
-    register({ include: HOOKED_MODULES });
+    register({ include: [...HOOKED_MODULES, ...extraModules] });
     return undefined;
   }
   const mod = require('node:module') as typeof import('node:module');
@@ -55,7 +56,7 @@ function main(): void {
   let waitHooks: (() => Promise<void>) | undefined;
   const esm = (globalThis as Record<symbol, unknown>)[ESM_ENTRY] === true || entryIsEsm(process.argv[1], readPackageJson);
   try {
-    if (esm) waitHooks = registerEsmHooks();
+    if (esm) waitHooks = registerEsmHooks(optionalInstrumentationModules(config.instrumentations));
   } catch (err) {
     process.stderr.write(
       `@wundr/otel: ESM loader hooks could not be registered (${(err as Error).message}); ESM modules are not instrumented\n`,

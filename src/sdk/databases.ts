@@ -63,3 +63,12 @@ export function createDatabaseInstrumentation(name: DatabaseInstrumentationName,
       return new mod.RedisInstrumentation();
   }
 }
+
+/** The client modules of the database instrumentations switched on (an ESM app's imports of them need loader hooks). */
+export function optionalInstrumentationModules(sel: { enabled: readonly string[] | undefined; disabled: readonly string[] }): string[] {
+  const out: string[] = [];
+  for (const [name, pkg] of Object.entries(DATABASE_PACKAGES)) {
+    if (sel.enabled?.includes(name) && !sel.disabled.includes(name)) out.push(...pkg.modules);
+  }
+  return out;
+}

@@ -13,7 +13,7 @@ import { ROOT, freePort, request, runChild, eventually, type Child } from '../su
 import { postgresBinDir, redisServerBinary, startPostgres, startRedis, type DbServer } from '../support/dbServers.ts';
 import { createDatabaseInstrumentation, InstrumentationNotInstalledError, loadOptional } from '../../src/sdk/databases.ts';
 
-const APP = path.join(ROOT, 'test', 'instrument', 'fixtures', 'db.cjs');
+const FIX = path.join(ROOT, 'test', 'instrument', 'fixtures');
 const redisBin = redisServerBinary();
 const pgDir = postgresBinDir();
 const skipReason = [redisBin.reason, pgDir.reason].filter(Boolean).join('; ');
@@ -36,10 +36,10 @@ after(async () => {
   await receiver?.close();
 });
 
-async function startApp(env: Record<string, string>): Promise<{ child: Child; appPort: number }> {
+async function startApp(env: Record<string, string>, flag: '--require' | '--import' = '--require'): Promise<{ child: Child; appPort: number }> {
   const metricsPort = await freePort();
   const child = runChild({
-    args: ['--require', '@wundr/otel/register', APP],
+    args: [flag, '@wundr/otel/register', path.join(FIX, flag === '--require' ? 'db.cjs' : 'db.mjs')],
     env: {
       METRICS_PORT: String(metricsPort),
       METRICS_HOST: '127.0.0.1',
@@ -59,8 +59,9 @@ async function startApp(env: Record<string, string>): Promise<{ child: Child; ap
 
 const mine = (child: Child) => (s: ReceivedSpan) => s.resource['process.pid'] === child.proc.pid;
 
-test('named: pg, ioredis and redis spans are children of the request span, with the database semantic conventions', { skip: skipReason || false }, async () => {
-  const { child, appPort } = await startApp({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg,ioredis,redis', OTEL_SERVICE_NAME: 'db-on' });
+for (const flag of ['--require', '--import'] as const) {
+test(`${flag}, named: pg, ioredis and redis spans are children of the request span, with the database semantic conventions`, { skip: skipReason || false }, async () => {
+  const { child, appPort } = await startApp({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg,ioredis,redis', OTEL_SERVICE_NAME: `db-on${flag}` }, flag);
   assert.equal((await request(appPort, '/redis')).body, '12');
   assert.equal((await request(appPort, '/pg')).body, '42');
   const spans = () => receiver.spans().filter(mine(child));
@@ -101,6 +102,7 @@ test('named: pg, ioredis and redis spans are children of the request span, with 
   }
   child.kill('SIGKILL');
 });
+}
 
 test('not named: no database spans (they are off by default), the app works the same', { skip: skipReason || false }, async () => {
   const { child, appPort } = await startApp({ OTEL_SERVICE_NAME: 'db-off' });
