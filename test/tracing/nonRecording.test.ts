@@ -13,6 +13,8 @@ import { startSdk, type WundrSdk } from '../../src/sdk/start.ts';
 import { tracingFeature } from '../../src/tracing/feature.ts';
 import { startSpan } from '../../src/tracing/spans.ts';
 import { llmTraceMetadata } from '../../src/tracing/agentSpans.ts';
+import { configureLogging, InMemoryLogWriter, StructuredLogger } from '../../src/logging/index.ts';
+import { resetLoggingForTests } from '../../src/logging/runtime.ts';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';
@@ -99,6 +101,23 @@ test('startSdk with OTEL_TRACES_EXPORTER=none: helpers get fresh ids, injection 
   const fields = llmTraceMetadata(trace.setSpan(ROOT_CONTEXT, fresh));
   assert.equal(fields.trace_id, fresh.spanContext().traceId);
   assert.match(String(fields.traceparent), new RegExp(`^00-${fresh.spanContext().traceId}-${fresh.spanContext().spanId}-01$`));
+});
+
+test('OTEL_TRACES_EXPORTER=none: a log line inside a request without a context carries the new trace id', async () => {
+  const { config } = loadConfig({ OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', METRICS_ENABLED: 'false', OTEL_LOG_LEVEL: 'none' });
+  sdk = startSdk(config, { features: [tracingFeature()], endpoint: false, httpInstrumentation: false });
+  const mem = new InMemoryLogWriter();
+  configureLogging({ format: 'json', level: 'info', destination: mem });
+  try {
+    const span = trace.getTracer('t').startSpan('request');
+    context.with(trace.setSpan(ROOT_CONTEXT, span), () => new StructuredLogger('Api').info('handled'));
+    const line = JSON.parse(mem.lines.at(-1)!) as { traceId?: string; spanId?: string };
+    assert.equal(line.traceId, span.spanContext().traceId);
+    assert.equal(line.spanId, span.spanContext().spanId);
+    assert.match(line.traceId!, /^[0-9a-f]{32}$/);
+  } finally {
+    resetLoggingForTests();
+  }
 });
 
 test('TRACING_ENABLED=false keeps forwarding mode: the incoming context passes through unchanged', async () => {
