@@ -30,8 +30,8 @@ test('unset: each instrumentation\'s default; an unknown name: one warning with 
   assert.match(bad.warnings[0]!.message, /OTEL_NODE_ENABLED_INSTRUMENTATIONS names unknown value\(s\) "postgres" \(did you mean .+\?\), "iordis" \(did you mean ioredis\?\)/);
 });
 
-test('every entry of the SDK\'s instrumentation table has a name the configuration knows', () => {
-  for (const name of Object.keys(INSTRUMENTATIONS)) assert.ok(INSTRUMENTATION_NAMES.includes(name), name);
+test('the configuration knows exactly the names of the SDK\'s instrumentation table', () => {
+  assert.deepEqual([...INSTRUMENTATION_NAMES].sort(), Object.keys(INSTRUMENTATIONS).sort());
 });
 
 test('an unknown OTEL_* name: one warning naming it and the closest known name; the value is never printed', () => {
