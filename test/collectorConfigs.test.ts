@@ -81,6 +81,43 @@ test('builder config lists exactly the component types the agent config uses', (
   }
 });
 
+test('contrib builder config: exactly the component types the gateway and the load-balancing agent use, every collector module at one release', () => {
+  const b = load('builder-config-contrib.yaml');
+  const typeOf = (id: string) => id.split('/')[0]!;
+  const TYPES: Record<string, string> = {
+    otlpreceiver: 'otlp',
+    memorylimiterprocessor: 'memory_limiter',
+    batchprocessor: 'batch',
+    tailsamplingprocessor: 'tail_sampling',
+    otlpexporter: 'otlp_grpc',
+    otlphttpexporter: 'otlp_http',
+    debugexporter: 'debug',
+    loadbalancingexporter: 'loadbalancing',
+    healthcheckextension: 'health_check',
+  };
+  const agent = merge(load('config.yaml'), load('agent-loadbalancing.yaml'));
+  const gateway = load('gateway.yaml');
+  for (const kind of ['receivers', 'processors', 'exporters', 'extensions'] as const) {
+    const built = new Set((b[kind] as { gomod: string }[]).map((m) => TYPES[m.gomod.split(' ')[0]!.split('/').pop()!]));
+    const used = new Set([...Object.keys(agent[kind] ?? {}), ...Object.keys(gateway[kind] ?? {})].map(typeOf));
+    assert.deepEqual([...built].sort(), [...used].sort(), `${kind}: built == used`);
+  }
+  // One release: v0.x for unstable modules, the matching v1.x for stable ones.
+  const versions = new Set<string>();
+  for (const kind of ['receivers', 'processors', 'exporters', 'extensions', 'providers'] as const) {
+    for (const m of b[kind] as { gomod: string }[]) versions.add(m.gomod.split(' ')[1]!);
+  }
+  versions.add(b.telemetry.gomod.split(' ')[1]);
+  const v0 = [...versions].filter((v) => v.startsWith('v0.'));
+  const v1 = [...versions].filter((v) => v.startsWith('v1.'));
+  assert.equal(v0.length, 1, `one v0 release: ${v0.join(', ')}`);
+  assert.equal(v1.length, 1, `one v1 release: ${v1.join(', ')}`);
+  assert.equal(Number(v1[0]!.split('.')[1]), Number(v0[0]!.split('.')[1]) - 94, `${v1[0]} is the stable release of ${v0[0]}`);
+  assert.equal(b.dist.version.split('-')[0], v0[0]!.slice(1));
+  const script = readFileSync(path.join(ROOT, 'scripts', 'e2e', 'get-tools.sh'), 'utf8');
+  assert.match(script, new RegExp(`^CONTRIB_BUILDER_VERSION=${v0[0]!.replace(/\./g, '\\.')}$`, 'm'), 'the builder of the same release');
+});
+
 test('scale-out: the gateway config and the load-balancing overlay merged over the agent hang together', () => {
   const g = load('gateway.yaml');
   checkPipelines('gateway.yaml', g);
@@ -91,6 +128,18 @@ test('scale-out: the gateway config and the load-balancing overlay merged over t
   assert.equal(merged.exporters['loadbalancing/gateways'].routing_key, 'traceID');
   // Logs and metrics keep the agent's own pipelines.
   assert.deepEqual(merged.service.pipelines.logs, load('config.yaml').service.pipelines.logs);
+});
+
+test('the real scale-out collector validates the gateway config and the load-balancing agent (when built)', (t) => {
+  const bin = path.join(process.env.WUNDR_TOOLS_DIR ?? path.join(os.homedir(), '.cache', 'wundr-otel'), 'bin', 'otelcol-wundr-contrib');
+  if (!existsSync(bin)) {
+    t.skip(`${bin} not built (bash scripts/e2e/get-tools.sh collector-contrib)`);
+    return;
+  }
+  for (const args of [['gateway.yaml'], ['config.yaml', 'agent-loadbalancing.yaml']]) {
+    const r = spawnSync(bin, ['validate', ...args.flatMap((f) => ['--config', path.join(dir, f)])], { encoding: 'utf8', timeout: 60000 });
+    assert.equal(r.status, 0, `${args.join(' + ')}: ${r.stderr}`);
+  }
 });
 
 test('the real collector validates the agent config (when built)', (t) => {

@@ -3,6 +3,10 @@
 #   prometheus, promtool, alertmanager, amtool   (Debian packages)
 #   otelcol-wundr   (OpenTelemetry Collector built with the Collector Builder
 #                    from otel-collector/builder-config.yaml)
+#   otelcol-wundr-contrib  (the scale-out distribution, with the load-balancing
+#                    exporter and tail sampling, from
+#                    otel-collector/builder-config-contrib.yaml; only with the
+#                    collector-contrib target, not in `all`)
 #   jaeger          (Jaeger v2, built from its Go module)
 #
 # Everything is cached outside the checkout, under
@@ -12,7 +16,7 @@
 # collector is rebuilt only when the builder config (or builder/Go version)
 # changes: the cache key is a hash of them.
 #
-# Usage: scripts/e2e/get-tools.sh [all|prometheus|collector|jaeger]...
+# Usage: scripts/e2e/get-tools.sh [all|prometheus|collector|collector-contrib|jaeger]...
 # Needs: Go >= 1.26 (on PATH or /usr/local/go/bin), a Go module proxy, and for
 # the Debian packages root (or the programs already installed).
 # Exit status: 0 when every requested program is there, non-zero otherwise.
@@ -23,6 +27,9 @@ set -euo pipefail
 # Collector Builder; keep in step with the module versions in
 # otel-collector/builder-config.yaml (core v0.165.0 / v1.71.0, contrib v0.165.1).
 BUILDER_VERSION=v0.165.0
+# The scale-out distribution (otel-collector/builder-config-contrib.yaml) is
+# one release throughout, core and contrib v0.161.0, with its own builder.
+CONTRIB_BUILDER_VERSION=v0.161.0
 # Jaeger v2.13.0. Jaeger's Go module is github.com/jaegertracing/jaeger with
 # no /v2 suffix, so its v2.x.y tags cannot be used as module versions; each
 # v2 release up to v2.13.0 was also tagged v1.(x+63).0 on the same commit
@@ -39,6 +46,7 @@ JAEGER_REPLACES=('github.com/Shopify/sarama => github.com/Shopify/sarama v1.33.0
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
 BUILDER_CONFIG="$REPO_ROOT/otel-collector/builder-config.yaml"
+CONTRIB_BUILDER_CONFIG="$REPO_ROOT/otel-collector/builder-config-contrib.yaml"
 TOOLS=${WUNDR_TOOLS_DIR:-$HOME/.cache/wundr-otel}
 BIN="$TOOLS/bin"
 mkdir -p "$BIN"
@@ -126,46 +134,67 @@ get_prometheus() {
   log "prometheus:   $("$BIN/prometheus" --version 2>&1 | head -n1)"
 }
 
-# ---- (b) the collector ------------------------------------------------------------
-get_collector() {
+# ---- (b) the collectors -----------------------------------------------------------
+# build_collector NAME BUILDER_CONFIG BUILDER_VERSION: builds the distribution
+# NAME from its manifest into $TOOLS/otelcol/<hash>/NAME (the hash covers the
+# manifest, the builder and Go versions) and links it into $BIN.
+build_collector() {
+  local name=$1 config=$2 builder_version=$3
   go_env_ok
-  [ -f "$BUILDER_CONFIG" ] || die "missing $BUILDER_CONFIG"
+  [ -f "$config" ] || die "missing $config"
   local key
-  key=$( { cat "$BUILDER_CONFIG"; echo "$BUILDER_VERSION $GOVERSION_STR"; } | sha256)
+  key=$( { cat "$config"; echo "$builder_version $GOVERSION_STR"; } | sha256)
   local out="$TOOLS/otelcol/$key"
-  if [ -x "$out/otelcol-wundr" ]; then
-    log "collector up to date (cache key $key)"
+  if [ -x "$out/$name" ]; then
+    log "$name up to date (cache key $key)"
   else
-    local builder="$TOOLS/go/builder-$BUILDER_VERSION/builder"
+    local builder="$TOOLS/go/builder-$builder_version/builder"
     if [ ! -x "$builder" ]; then
-      log "go install go.opentelemetry.io/collector/cmd/builder@$BUILDER_VERSION"
-      GOBIN="$TOOLS/go/builder-$BUILDER_VERSION" "$GO" install \
-        "go.opentelemetry.io/collector/cmd/builder@$BUILDER_VERSION" ||
-        die "could not install the collector builder $BUILDER_VERSION (is the Go module proxy reachable?)"
+      log "go install go.opentelemetry.io/collector/cmd/builder@$builder_version"
+      GOBIN="$TOOLS/go/builder-$builder_version" nice "$GO" install \
+        "go.opentelemetry.io/collector/cmd/builder@$builder_version" ||
+        die "could not install the collector builder $builder_version (is the Go module proxy reachable?)"
     fi
     local work="$TOOLS/otelcol/.build-$key.$$"
     rm -rf "$work"
     mkdir -p "$work"
     # Same manifest, with the output path pointed into the cache.
-    sed -E "s#^([[:space:]]*output_path:).*#\1 $work/src#" "$BUILDER_CONFIG" >"$work/builder-config.yaml"
+    sed -E "s#^([[:space:]]*output_path:).*#\1 $work/src#" "$config" >"$work/builder-config.yaml"
     grep -q "output_path: $work/src" "$work/builder-config.yaml" ||
-      die "builder-config.yaml must have a dist.output_path line"
-    log "building otelcol-wundr (takes ~2 min on 2 cores; log: $work/build.log)"
+      die "$(basename "$config") must have a dist.output_path line"
+    log "building $name (log: $work/build.log)"
     local t0=$SECONDS
-    if ! (cd "$work" && PATH="$(dirname "$GO"):$PATH" "$builder" --config "$work/builder-config.yaml") >"$work/build.log" 2>&1; then
+    # nice: the machines this runs on are shared; the build yields to tests.
+    if ! (cd "$work" && PATH="$(dirname "$GO"):$PATH" nice "$builder" --config "$work/builder-config.yaml") >"$work/build.log" 2>&1; then
       tail -n 30 "$work/build.log" >&2
-      die "collector build failed; full log: $work/build.log"
+      die "$name build failed; full log: $work/build.log"
     fi
-    log "collector built in $((SECONDS - t0))s"
+    log "$name built in $((SECONDS - t0))s"
     mkdir -p "$out"
-    mv "$work/src/otelcol-wundr" "$out/otelcol-wundr"
+    mv "$work/src/$name" "$out/$name"
     cp "$work/builder-config.yaml" "$out/builder-config.yaml"
     rm -rf "$work"
   fi
-  ln -sf "$out/otelcol-wundr" "$BIN/otelcol-wundr"
+  ln -sf "$out/$name" "$BIN/$name"
+}
+
+get_collector() {
+  build_collector otelcol-wundr "$BUILDER_CONFIG" "$BUILDER_VERSION"
   "$BIN/otelcol-wundr" validate --config "$REPO_ROOT/otel-collector/config.yaml" ||
     die "otelcol-wundr rejects otel-collector/config.yaml"
   log "otelcol-wundr: $("$BIN/otelcol-wundr" --version)"
+}
+
+# The scale-out distribution (load-balancing exporter, tail sampling): only
+# the scale-out run needs it, so `all` leaves it out.
+get_collector_contrib() {
+  build_collector otelcol-wundr-contrib "$CONTRIB_BUILDER_CONFIG" "$CONTRIB_BUILDER_VERSION"
+  local c="$REPO_ROOT/otel-collector"
+  "$BIN/otelcol-wundr-contrib" validate --config "$c/gateway.yaml" ||
+    die "otelcol-wundr-contrib rejects otel-collector/gateway.yaml"
+  "$BIN/otelcol-wundr-contrib" validate --config "$c/config.yaml" --config "$c/agent-loadbalancing.yaml" ||
+    die "otelcol-wundr-contrib rejects otel-collector/config.yaml + agent-loadbalancing.yaml"
+  log "otelcol-wundr-contrib: $("$BIN/otelcol-wundr-contrib" --version)"
 }
 
 # ---- (c) Jaeger v2 ------------------------------------------------------------------
@@ -221,13 +250,14 @@ for t in "${targets[@]}"; do
     all) get_prometheus; get_collector; get_jaeger ;;
     prometheus) get_prometheus ;;
     collector) get_collector ;;
+    collector-contrib) get_collector_contrib ;;
     jaeger) get_jaeger ;;
-    *) die "unknown target '$t' (all|prometheus|collector|jaeger)" ;;
+    *) die "unknown target '$t' (all|prometheus|collector|collector-contrib|jaeger)" ;;
   esac
 done
 
 log "tools in $BIN:"
-for b in prometheus promtool alertmanager amtool otelcol-wundr jaeger; do
+for b in prometheus promtool alertmanager amtool otelcol-wundr otelcol-wundr-contrib jaeger; do
   if [ -e "$BIN/$b" ]; then printf '  %-14s %s\n' "$b" "$(readlink -f "$BIN/$b")"; fi
 done
 echo "$BIN"

@@ -48,6 +48,24 @@ export function findTools(): Record<ToolName, string> & { promtool: string | und
   return out as Record<ToolName, string> & { promtool: string | undefined };
 }
 
+/** Paths of the named programs in {@link toolsBin}; throws one error naming every missing one and `how` to get them. */
+export function requireTools(names: string[], how: string): Record<string, string> {
+  const bin = toolsBin();
+  const out: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const name of names) {
+    const p = path.join(bin, name);
+    try {
+      accessSync(p, constants.X_OK);
+      out[name] = p;
+    } catch {
+      missing.push(name);
+    }
+  }
+  if (missing.length) throw new Error(`end-to-end tools missing in ${bin}: ${missing.join(', ')}.\nGet them with:  ${how}`);
+  return out;
+}
+
 export interface Proc {
   readonly name: string;
   readonly proc: ChildProcess;
