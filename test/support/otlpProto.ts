@@ -132,3 +132,9 @@ export function decodeProtobuf(signal: Signal, body: Buffer): Record<string, unk
   const msg = TYPES[signal].decode(body);
   return TYPES[signal].toObject(msg, { longs: String, bytes: Array, defaults: false, oneofs: false }) as Record<string, unknown>;
 }
+
+/** Encodes an OTLP/JSON-shaped export request (ids as byte arrays or Buffers) as protobuf. */
+export function encodeProtobuf(signal: Signal, body: Record<string, unknown>): Buffer {
+  const type = TYPES[signal];
+  return Buffer.from(type.encode(type.fromObject(body)).finish());
+}
