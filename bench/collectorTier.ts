@@ -154,7 +154,7 @@ async function main(): Promise<void> {
       }),
     );
     const overlay = path.join(work, 'agent-gateways.yaml');
-    writeFileSync(overlay, stringifyYaml({ exporters: { 'loadbalancing/gateways': { resolver: { dns: null, static: { hostnames: [1, 2].map((i) => `${H}:${ports[`gw${i}Grpc`]}`) } } } } }));
+    writeFileSync(overlay, stringifyYaml({ exporters: { 'load_balancing/gateways': { resolver: { dns: null, static: { hostnames: [1, 2].map((i) => `${H}:${ports[`gw${i}Grpc`]}`) } } } } }));
     const agent = start('agent', bin['otelcol-wundr-contrib']!, ['--config', path.join(CONF, 'config.yaml'), '--config', path.join(CONF, 'agent-loadbalancing.yaml'), '--config', overlay], {
       ...col('agent'),
       OTELCOL_DEBUG_VERBOSITY: 'basic',

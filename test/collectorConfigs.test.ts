@@ -92,7 +92,7 @@ test('contrib builder config: exactly the component types the gateway and the lo
     otlpexporter: 'otlp_grpc',
     otlphttpexporter: 'otlp_http',
     debugexporter: 'debug',
-    loadbalancingexporter: 'loadbalancing',
+    loadbalancingexporter: 'load_balancing',
     healthcheckextension: 'health_check',
   };
   const agent = merge(load('config.yaml'), load('agent-loadbalancing.yaml'));
@@ -124,8 +124,8 @@ test('scale-out: the gateway config and the load-balancing overlay merged over t
   assert.deepEqual(list(g.service.pipelines.traces.processors), ['memory_limiter', 'tail_sampling', 'batch']);
   const merged = merge(load('config.yaml'), load('agent-loadbalancing.yaml'));
   checkPipelines('config.yaml + agent-loadbalancing.yaml', merged);
-  assert.deepEqual(list(merged.service.pipelines.traces.exporters), ['loadbalancing/gateways']);
-  assert.equal(merged.exporters['loadbalancing/gateways'].routing_key, 'traceID');
+  assert.deepEqual(list(merged.service.pipelines.traces.exporters), ['load_balancing/gateways']);
+  assert.equal(merged.exporters['load_balancing/gateways'].routing_key, 'traceID');
   // Logs and metrics keep the agent's own pipelines.
   assert.deepEqual(merged.service.pipelines.logs, load('config.yaml').service.pipelines.logs);
 });

@@ -83,7 +83,7 @@ function step(name: string, fn: () => Promise<void> | void): void {
 /** The agent's gateway list: an overlay the test rewrites on a membership change. */
 function writeAgentOverlay(gatewayIdx: number[]): void {
   writeFileSync(agentOverlay, stringifyYaml({
-    exporters: { 'loadbalancing/gateways': { resolver: { dns: null, static: { hostnames: gatewayIdx.map((i) => `${H}:${ports[`gw${i}Grpc`]}`) } } } },
+    exporters: { 'load_balancing/gateways': { resolver: { dns: null, static: { hostnames: gatewayIdx.map((i) => `${H}:${ports[`gw${i}Grpc`]}`) } } } },
   }));
 }
 
@@ -166,9 +166,10 @@ async function startTier(): Promise<void> {
   agent = start('agent', bin['otelcol-wundr-contrib']!, ['--config', path.join(CONF, 'config.yaml'), '--config', path.join(CONF, 'agent-loadbalancing.yaml'), '--config', agentOverlay], {
     ...collectorEnv('agent'),
     // The load-balanced gateways, and the copy for this test's ground truth.
-    OTELCOL_TRACES_EXPORTERS: '[loadbalancing/gateways, otlp_http/gateway]',
+    OTELCOL_TRACES_EXPORTERS: '[load_balancing/gateways, otlp_http/gateway]',
     OTELCOL_GATEWAY_ENDPOINT: tap.url,
     OTELCOL_DEBUG_VERBOSITY: 'basic',
+    OTELCOL_GATEWAY_RETRY_MAX_INTERVAL: '1s',
     OTELCOL_GATEWAY_RETRY_MAX_ELAPSED: '2s',
   });
   start('prometheus', bin.prometheus!, [`--config.file=${promCfg}`, `--storage.tsdb.path=${path.join(work, 'prometheus-data')}`, `--web.listen-address=${H}:${ports.prometheus}`], {});
@@ -312,7 +313,7 @@ step('gateway 2 is killed: the agent routes to the survivor after the resolver u
   // starts the agent's own metrics afresh.
   await new Promise((r) => setTimeout(r, RESOLVE_DELAY_MS));
   const agentAtKill = await telemetry('agent');
-  const sendFailed = (text: string) => metricSum(text, 'otelcol_exporter_send_failed_spans', { exporter: 'loadbalancing/gateways' });
+  const sendFailed = (text: string) => metricSum(text, 'otelcol_exporter_send_failed_spans', { exporter: 'load_balancing/gateways' });
   const failedSpans = sendFailed(agentAtKill) - sendFailed(agentBefore);
   const failedAttempts = metricSum(agentAtKill, 'otelcol_loadbalancer_backend_outcome', { success: 'false' }) - metricSum(agentBefore, 'otelcol_loadbalancer_backend_outcome', { success: 'false' });
   writeAgentOverlay([1]);
@@ -373,7 +374,8 @@ async function inJaeger(id: string): Promise<Set<string> | undefined> {
 step('tail sampling: every kept trace is whole in Jaeger, every error and slow trace is kept, the rest kept at the configured share', async () => {
   const all = [...truth.values()];
   const phaseA = all.filter((x) => x.endMs + DECISION_WAIT_S * 1000 + 3000 < t.kill!);
-  const phaseB = all.filter((x) => x.startMs > t.failover! + 500);
+  // Traces still running when the daemons were told to stop are cut by the stop, not by the tier.
+  const phaseB = all.filter((x) => x.startMs > t.failover! + 500 && x.endMs < t.stop! - 1000);
   const check = async (set: TraceTruth[], label: string) => {
     const problems: string[] = [];
     let kept = 0;
@@ -384,10 +386,11 @@ step('tail sampling: every kept trace is whole in Jaeger, every error and slow t
         continue;
       }
       kept++;
-      if (!got) problems.push(`${x.traceId}: ${x.error ? 'error' : x.slow ? 'slow' : 'sampled'} trace missing (${x.spanIds.size} spans)`);
-      else if (got.size !== x.spanIds.size || [...x.spanIds].some((s) => !got.has(s))) problems.push(`${x.traceId}: ${got.size} of ${x.spanIds.size} spans`);
+      const what = `${x.error ? 'error' : x.slow ? 'slow' : 'sampled'} trace (${x.spanIds.size} spans, ${x.endMs - x.startMs} ms, started ${((x.startMs - t.start!) / 1000).toFixed(1)} s into the run)`;
+      if (!got) problems.push(`${x.traceId}: ${what} missing`);
+      else if (got.size !== x.spanIds.size || [...x.spanIds].some((s) => !got.has(s))) problems.push(`${x.traceId}: ${what}: ${got.size} spans in Jaeger`);
     }
-    assert.deepEqual(problems.slice(0, 20), [], `${label}: ${problems.length} traces wrong`);
+    assert.deepEqual(problems.slice(0, 20), [], `${label}: ${problems.length} traces wrong; the stop came ${((t.stop! - t.start!) / 1000).toFixed(1)} s into the run`);
     const rest = set.filter((x) => !x.error && !x.slow);
     const share = rest.filter((x) => x.byHash).length / rest.length;
     const tol = shareTolerance(POLICIES.percent, rest.length);
