@@ -185,9 +185,18 @@ async function main(): Promise<void> {
       const t0 = Date.now();
       const load = await drive(`http://${H}:${ports[target]}/v1/traces`, DURATION_S);
       const secs = (Date.now() - t0) / 1000;
-      // Let the decisions of the last traces happen, to see the gateways' memory at its fullest.
-      await new Promise((r) => setTimeout(r, (DECISION_WAIT_S + 2) * 1000));
-      const c1 = await counters();
+      // Memory at its fullest: every trace of the run is still held for its decision.
+      const memoryAtEnd = Object.fromEntries(procs.map((p) => [p.name, (({ rss, peak }) => ({ rss: Math.round(rss), peak: Math.round(peak) }))(memoryMiB(p.proc.pid!))]));
+      // Then until the gateways have decided on and sent everything (their sent counters stand still).
+      let c1 = await counters();
+      let drainS = 0;
+      for (let last = -1; drainS < 120; drainS += 2) {
+        const sent = c1.gw1Sent! + c1.gw2Sent!;
+        if (sent === last && drainS >= DECISION_WAIT_S) break;
+        last = sent;
+        await new Promise((r) => setTimeout(r, 2000));
+        c1 = await counters();
+      }
       const d = (k: string) => c1[k]! - c0[k]!;
       results[label] = {
         seconds: +secs.toFixed(1),
@@ -200,8 +209,12 @@ async function main(): Promise<void> {
         gw2AcceptedPerS: Math.round(d('gw2Accepted') / secs),
         gatewaysRefused: d('gw1Refused') + d('gw2Refused'),
         gatewaysSentToJaeger: d('gw1Sent') + d('gw2Sent'),
+        // Kept: the probabilistic share, plus the 1 in 50 traces with an error span.
+        keptExpected: Math.round(load.spansOffered * (PERCENT / 100 + 0.02 * (1 - PERCENT / 100))),
+        drainSAfterLoad: drainS,
+        spansPerSIncludingDrain: Math.round((d('gw1Accepted') + d('gw2Accepted')) / (secs + drainS)),
         decisionTickMsMean: +((d('gw1DecisionMs') + d('gw2DecisionMs')) / Math.max(1, d('gw1Decisions') + d('gw2Decisions'))).toFixed(1),
-        memoryMiB: Object.fromEntries(procs.map((p) => [p.name, (({ rss, peak }) => ({ rss: Math.round(rss), peak: Math.round(peak) }))(memoryMiB(p.proc.pid!))])),
+        memoryMiB: memoryAtEnd,
       };
       process.stdout.write(`${label}: ${JSON.stringify(results[label])}\n`);
     }

@@ -257,7 +257,13 @@ step('Prometheus scrapes the three daemons; the rule grouped by instance fires f
   process.stderr.write(`[scale] ${targets.length} daemons scraped; QueueBacklogByInstance firing for ${firing[0]!.labels.instance} only, ${((Date.now() - t.start!) / 1000).toFixed(1)} s after start\n`);
 });
 
+let rssEarly: number[] = [];
+
 step('both gateways take a share of the traces while both are up', async () => {
+  // The daemons' memory over a stretch of the same length before the kill, to compare with after it.
+  const wait = t.start! + PHASE_MS - Date.now();
+  await new Promise((r) => setTimeout(r, Math.max(0, wait - 25_000)));
+  rssEarly = daemons.map((d) => memoryMiB(d.proc.pid!).rss);
   await new Promise((r) => setTimeout(r, Math.max(0, t.start! + PHASE_MS - Date.now())));
   for (const g of ['gw1', 'gw2']) {
     const text = await telemetry(g);
@@ -327,7 +333,7 @@ step('gateway 2 is killed: the agent routes to the survivor after the resolver u
   const w = await watch.stop();
   const after = daemons.map((d) => memoryMiB(d.proc.pid!).rss);
   const wsAfter = await Promise.all(daemons.map((_, i) => wsReceived(i)));
-  figures.failover = { reloadMs: t.failover - t.kill - RESOLVE_DELAY_MS, agentFailedSpans: failedSpans, failedAttemptsToGateways: failedAttempts, daemonPolls: w.polls, slowestEndpointMs: w.slowestMs, rssBeforeMiB: before.map(Math.round), rssAfterMiB: after.map(Math.round) };
+  figures.failover = { reloadMs: t.failover - t.kill - RESOLVE_DELAY_MS, agentFailedSpans: failedSpans, failedAttemptsToGateways: failedAttempts, daemonPolls: w.polls, slowestEndpointMs: w.slowestMs, rssEarlyMiB: rssEarly.map(Math.round), rssBeforeMiB: before.map(Math.round), rssAfterMiB: after.map(Math.round) };
   process.stderr.write(`[scale] failover: ${JSON.stringify(figures.failover)}\n`);
   assert.deepEqual(w.failures, [], 'every daemon answered on its own endpoint throughout');
   for (let i = 0; i < DAEMONS; i++) {
