@@ -32,17 +32,23 @@ const FNV_OFFSET = 0xcbf29ce484222325n;
 const FNV_PRIME = 0x100000001b3n;
 const U64 = (1n << 64n) - 1n;
 
+/** FNV-1a, 64 bits. */
+export function fnv1a64(bytes: Uint8Array): bigint {
+  let h = FNV_OFFSET;
+  for (const b of bytes) {
+    h ^= BigInt(b);
+    h = (h * FNV_PRIME) & U64;
+  }
+  return h;
+}
+
 /**
  * The tail-sampling probabilistic policy's decision: FNV-1a 64 over the salt
  * then the 16 trace id bytes, kept when at or under percent/100 of 2^64-1
  * (contrib processor/tailsamplingprocessor, internal/sampling/probabilistic.go).
  */
 export function keptByHash(traceIdHex: string, percent: number, salt = 'default-hash-seed'): boolean {
-  let h = FNV_OFFSET;
-  for (const b of [...Buffer.from(salt, 'utf8'), ...Buffer.from(traceIdHex, 'hex')]) {
-    h ^= BigInt(b);
-    h = (h * FNV_PRIME) & U64;
-  }
+  const h = fnv1a64(Buffer.concat([Buffer.from(salt, 'utf8'), Buffer.from(traceIdHex, 'hex')]));
   // percent as a fraction of 10^6 is exact for the settings used here.
   const threshold = (U64 * BigInt(Math.round(percent * 1e6))) / 100_000_000n;
   return h <= threshold;
