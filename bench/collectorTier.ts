@@ -176,6 +176,8 @@ async function main(): Promise<void> {
         out[`${c}Failed`] = metricSum(text, 'otelcol_exporter_send_failed_spans');
         out[`${c}DecisionMs`] = metricSum(text, 'otelcol_processor_tail_sampling_sampling_decision_timer_latency_sum');
         out[`${c}Decisions`] = metricSum(text, 'otelcol_processor_tail_sampling_sampling_decision_timer_latency_count');
+        // Traces evicted before their decision because num_traces was reached: lost, errors too.
+        out[`${c}Evicted`] = metricSum(text, 'otelcol_processor_tail_sampling_sampling_trace_dropped_too_early');
       }
       return out;
     };
@@ -213,6 +215,7 @@ async function main(): Promise<void> {
         keptExpected: Math.round(load.spansOffered * (PERCENT / 100 + 0.02 * (1 - PERCENT / 100))),
         drainSAfterLoad: drainS,
         spansPerSIncludingDrain: Math.round((d('gw1Accepted') + d('gw2Accepted')) / (secs + drainS)),
+        tracesEvictedUndecided: d('gw1Evicted') + d('gw2Evicted'),
         decisionTickMsMean: +((d('gw1DecisionMs') + d('gw2DecisionMs')) / Math.max(1, d('gw1Decisions') + d('gw2Decisions'))).toFixed(1),
         memoryMiB: memoryAtEnd,
       };
