@@ -31,12 +31,19 @@ const span = (traceId: string, spanId: string, startMs: number, endMs: number, c
   attributes: {}, events: [], links: [], status: { code, message: '' }, resource: { 'service.name': service }, scope: { name: '', version: '' },
 });
 
-test('classify: a trace is slow from its first start to its last end, in error when any span is', () => {
+test('classify: a trace is slow when its first start to last end, in whole ms, is over the threshold; in error when any span is', () => {
   const t = classify([span('aa'.repeat(16), '01'.repeat(8), 1000, 1200), span('aa'.repeat(16), '02'.repeat(8), 1100, 1600, 2, 'b'), span('bb'.repeat(16), '03'.repeat(8), 1000, 1499)], { slowMs: 500, percent: 0 });
   const a = t.get('aa'.repeat(16))!;
   assert.deepEqual([a.slow, a.error, a.spanIds.size, [...a.services].sort()], [true, true, 2, ['a', 'b']]);
   const b = t.get('bb'.repeat(16))!;
   assert.deepEqual([b.slow, b.error, b.byHash], [false, false, false]);
+  // Exactly the threshold is not over it; 500.9 ms truncates to 500.
+  const edge = (startNs: bigint, endNs: bigint) => {
+    const s = span('cc'.repeat(16), '04'.repeat(8), 0, 0);
+    return classify([{ ...s, startTimeUnixNano: String(startNs), endTimeUnixNano: String(endNs) }], { slowMs: 500, percent: 0 }).get('cc'.repeat(16))!.slow;
+  };
+  assert.equal(edge(1_000_000_123n, 1_500_900_000n), false);
+  assert.equal(edge(1_000_000_000n, 1_501_000_000n), true);
 });
 
 test('metricSum adds the matching series of a family, with or without _total', () => {

@@ -21,6 +21,9 @@ export interface TraceTruth {
   /** Earliest span start and latest span end, ms since the epoch. */
   startMs: number;
   endMs: number;
+  /** The same in ns, for the latency policy's exact arithmetic. */
+  startNs: bigint;
+  endNs: bigint;
   error: boolean;
   slow: boolean;
   /** What the probabilistic policy decides for this trace id. */
@@ -54,7 +57,7 @@ export function keptByHash(traceIdHex: string, percent: number, salt = 'default-
   return h <= threshold;
 }
 
-const ms = (nanos: string) => Number(BigInt(nanos) / 1_000_000n);
+const ms = (nanos: bigint) => Number(nanos / 1_000_000n);
 
 /** Groups spans by trace and applies the gateway's policies to each trace. */
 export function classify(spans: ReceivedSpan[], p: Policies): Map<string, TraceTruth> {
@@ -62,17 +65,24 @@ export function classify(spans: ReceivedSpan[], p: Policies): Map<string, TraceT
   for (const s of spans) {
     let t = out.get(s.traceId);
     if (!t) {
-      t = { traceId: s.traceId, spanIds: new Set(), startMs: Infinity, endMs: -Infinity, error: false, slow: false, byHash: false, services: new Set() };
+      const start = BigInt(s.startTimeUnixNano);
+      const end = BigInt(s.endTimeUnixNano);
+      t = { traceId: s.traceId, spanIds: new Set(), startMs: 0, endMs: 0, startNs: start, endNs: end, error: false, slow: false, byHash: false, services: new Set() };
       out.set(s.traceId, t);
     }
     t.spanIds.add(s.spanId);
-    t.startMs = Math.min(t.startMs, ms(s.startTimeUnixNano));
-    t.endMs = Math.max(t.endMs, ms(s.endTimeUnixNano));
+    const start = BigInt(s.startTimeUnixNano);
+    const end = BigInt(s.endTimeUnixNano);
+    if (start < t.startNs) t.startNs = start;
+    if (end > t.endNs) t.endNs = end;
     if (s.status.code === 2) t.error = true;
     t.services.add(String(s.resource['service.name']));
   }
   for (const t of out.values()) {
-    t.slow = t.endMs - t.startMs >= p.slowMs;
+    t.startMs = ms(t.startNs);
+    t.endMs = ms(t.endNs);
+    // The latency policy: the span of the trace in whole milliseconds (truncated), strictly over the threshold.
+    t.slow = (t.endNs - t.startNs) / 1_000_000n > BigInt(p.slowMs);
     t.byHash = keptByHash(t.traceId, p.percent, p.hashSalt);
   }
   return out;
