@@ -14,3 +14,4 @@ export * from './health/index.ts';
 export * from './alerting/index.ts';
 export * from './tracing/index.ts';
 export * from './instrument/index.ts';
+export * from './embedded/index.ts';

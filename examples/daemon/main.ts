@@ -23,7 +23,7 @@
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { setReady, StructuredLogger } from '../../src/index.ts';
+import { addTracePeer, setReady, StructuredLogger } from '../../src/index.ts';
 import { OrchestratorDaemon } from './orchestrator.ts';
 import { startTraffic, type Traffic } from './clients.ts';
 import { Rng } from './sim.ts';
@@ -60,6 +60,7 @@ function envNumber(name: string, def: number, min = 0): number {
 const { duration } = parseArgs(process.argv.slice(2));
 const port = envNumber('APP_PORT', 8080, 0);
 const metricsPort = envNumber('METRICS_PORT', envNumber('OTEL_EXPORTER_PROMETHEUS_PORT', 9090));
+const peerMetricsPort = envNumber('PEER_METRICS_PORT', metricsPort + 1, 1);
 const orchestratorId = process.env.WUNDR_ORCHESTRATOR_ID ?? 'orch-1';
 const seed = envNumber('WUNDR_DEMO_SEED', Date.now());
 const knobs = {
@@ -78,7 +79,7 @@ function startPeer(): Promise<{ child: ChildProcess; url: string } | undefined> 
       ...process.env,
       OTEL_SERVICE_NAME: process.env.PEER_SERVICE_NAME ?? 'wundr-orchestrator-peer',
       WUNDR_ORCHESTRATOR_ID: process.env.PEER_ORCHESTRATOR_ID ?? 'orch-peer',
-      METRICS_PORT: String(envNumber('PEER_METRICS_PORT', metricsPort + 1, 1)),
+      METRICS_PORT: String(peerMetricsPort),
       OTEL_EXPORTER_PROMETHEUS_PORT: undefined,
       APP_PORT: '0',
       WUNDR_DEMO_SEED: String(seed),
@@ -111,6 +112,8 @@ function startPeer(): Promise<{ child: ChildProcess; url: string } | undefined> 
 
 async function main(): Promise<void> {
   const peer = await startPeer();
+  // The page's trace view shows the peer's spans of a delegated task beside this process's.
+  if (peer) addTracePeer(`http://127.0.0.1:${peerMetricsPort}`);
   const daemon = new OrchestratorDaemon({
     orchestratorId,
     provider: 'anthropic',
@@ -146,7 +149,8 @@ async function main(): Promise<void> {
   const appPort = (server.address() as { port: number }).port;
   setReady(true);
   process.stdout.write(
-    `wundr example daemon listening on http://127.0.0.1:${appPort} (WebSocket on /ws; telemetry endpoint on :${metricsPort}${peer ? `; federation peer at ${peer.url}` : ''})\n`,
+    `wundr example daemon listening on http://127.0.0.1:${appPort} (WebSocket on /ws; telemetry endpoint on :${metricsPort}${peer ? `; federation peer at ${peer.url}` : ''})\n` +
+      `traces, metrics, alerts and health: open http://127.0.0.1:${metricsPort}/\n`,
   );
   traffic = startTraffic({
     url: `ws://127.0.0.1:${appPort}/ws`,

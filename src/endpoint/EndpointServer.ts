@@ -22,6 +22,8 @@ export interface Route {
   admin?: boolean;
   /** Skips the bearer-token check (liveness probes). */
   public?: boolean;
+  /** Matches every path that starts with `path` (e.g. `/traces/` for `/traces/<id>`). */
+  prefix?: boolean;
 }
 
 export interface EndpointServerOptions {
@@ -125,6 +127,11 @@ export class EndpointServer {
     });
   }
 
+  private prefixRoute(method: string, path: string): Route | undefined {
+    for (const r of this.routes.values()) if (r.prefix && r.method === method && path.startsWith(r.path) && path.length > r.path.length) return r;
+    return undefined;
+  }
+
   /** Whether the request's bearer token is `token` (false without a token header). */
   private bears(req: http.IncomingMessage, token: string): boolean {
     const h = req.headers.authorization;
@@ -164,8 +171,8 @@ export class EndpointServer {
     const path = q === -1 ? url : url.slice(0, q);
     const rawMethod = req.method ?? 'GET';
     const known = KNOWN_METHODS.has(rawMethod);
-    let route = known ? this.routes.get(`${rawMethod} ${path}`) : undefined;
-    if (!route && rawMethod === 'HEAD') route = this.routes.get(`GET ${path}`);
+    let route = known ? (this.routes.get(`${rawMethod} ${path}`) ?? this.prefixRoute(rawMethod, path)) : undefined;
+    if (!route && rawMethod === 'HEAD') route = this.routes.get(`GET ${path}`) ?? this.prefixRoute('GET', path);
     // Span names come from the route table, never from the raw path or an
     // unknown method: a client must not be able to mint new span names.
     const spanName = route ? `${known ? rawMethod : 'HTTP'} ${route.path}` : known ? rawMethod : 'HTTP';

@@ -1,0 +1,291 @@
+/**
+ * In-process time series with rollups, the old monitoring module's
+ * `MetricRetentionStore` API (record, queryRaw/queryMinute/queryHour,
+ * getMetricKeys, compact, exportForDashboard, start/stop/clear/destroy),
+ * bounded as it was: raw points for 5 minutes, per-minute rollups for an
+ * hour, per-hour rollups for a day, and a cap on points per series. It adds
+ * a cap on the number of series (a flood of label values cannot grow it) and
+ * an injectable clock.
+ */
+
+export interface DataPoint {
+  timestamp: number;
+  value: number;
+  labels?: Record<string, string>;
+}
+
+export interface RollupPoint {
+  timestamp: number;
+  endTimestamp: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  avg: number;
+}
+
+export interface RetentionConfig {
+  rawRetentionMs?: number;
+  minuteRetentionMs?: number;
+  hourRetentionMs?: number;
+  compactionIntervalMs?: number;
+  maxRawPointsPerMetric?: number;
+  /** Distinct metric+labels series kept; points of further series are dropped and counted (default 2000). */
+  maxSeries?: number;
+  /** The clock (epoch ms); tests move it instead of waiting. */
+  now?: () => number;
+}
+
+export interface MetricTimeSeries {
+  metric: string;
+  labels?: Record<string, string>;
+  resolution: 'raw' | 'minute' | 'hour';
+  points: { timestamp: number; value: number; min?: number; max?: number; count?: number }[];
+}
+
+export interface DashboardExport {
+  exportedAt: string;
+  retentionConfig: { rawRetentionMs: number; minuteRetentionMs: number; hourRetentionMs: number };
+  metrics: MetricTimeSeries[];
+  summary: { totalMetrics: number; totalRawPoints: number; totalMinuteRollups: number; totalHourRollups: number };
+}
+
+export interface ExportOptions {
+  includeRaw?: boolean;
+  includeMinute?: boolean;
+  includeHour?: boolean;
+  sinceMs?: number;
+  /** Only these metric names (all when absent). */
+  metrics?: readonly string[];
+}
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+
+interface Series {
+  metric: string;
+  labels: Record<string, string> | undefined;
+  /** Raw points as two packed number arrays. */
+  ts: number[];
+  vs: number[];
+  /** Raw points before this time are already in a minute rollup. */
+  rolledUntil: number;
+  minutes: RollupPoint[];
+  minutesRolledUntil: number;
+  hours: RollupPoint[];
+}
+
+function keyOf(metric: string, labels: Record<string, string> | undefined): string {
+  if (!labels) return metric;
+  const ks = Object.keys(labels);
+  if (ks.length === 0) return metric;
+  ks.sort();
+  let k = metric + '{';
+  for (const l of ks) k += `${l}=${JSON.stringify(labels[l])},`;
+  return k + '}';
+}
+
+function rollup(timestamp: number, width: number, values: Iterable<{ count: number; sum: number; min: number; max: number }>): RollupPoint | undefined {
+  let count = 0;
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    count += v.count;
+    sum += v.sum;
+    if (v.min < min) min = v.min;
+    if (v.max > max) max = v.max;
+  }
+  if (count === 0) return undefined;
+  return { timestamp, endTimestamp: timestamp + width, count, sum, min, max, avg: sum / count };
+}
+
+/**
+ * @example
+ * const store = new MetricRetentionStore();
+ * store.start();
+ * store.record('wundr_model_request_duration_seconds', 1.23, { provider: 'openai' });
+ * store.queryRaw('wundr_model_request_duration_seconds', Date.now() - 60_000, { provider: 'openai' });
+ * store.exportForDashboard({ includeHour: false });
+ */
+export class MetricRetentionStore {
+  readonly config: Required<Omit<RetentionConfig, 'now'>>;
+  private readonly now: () => number;
+  private readonly series = new Map<string, Series>();
+  private timer: NodeJS.Timeout | undefined;
+  /** Points refused because the series cap was reached. */
+  droppedPoints = 0;
+
+  constructor(config: RetentionConfig = {}) {
+    this.config = {
+      rawRetentionMs: config.rawRetentionMs ?? 5 * MINUTE,
+      minuteRetentionMs: config.minuteRetentionMs ?? HOUR,
+      hourRetentionMs: config.hourRetentionMs ?? 24 * HOUR,
+      compactionIntervalMs: config.compactionIntervalMs ?? MINUTE,
+      maxRawPointsPerMetric: config.maxRawPointsPerMetric ?? 10_000,
+      maxSeries: config.maxSeries ?? 2000,
+    };
+    this.now = config.now ?? Date.now;
+  }
+
+  /** Compacts every compactionIntervalMs on an unref()ed timer. */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.compact(), this.config.compactionIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  clear(): void {
+    this.series.clear();
+  }
+
+  destroy(): void {
+    this.stop();
+    this.clear();
+  }
+
+  /** Records one point now. */
+  record(metric: string, value: number, labels?: Record<string, string>): void {
+    this.recordAt(this.now(), metric, value, labels);
+  }
+
+  /** Records one point at `timestamp` (one collection records all its series at the same time). */
+  recordAt(timestamp: number, metric: string, value: number, labels?: Record<string, string>): void {
+    if (!Number.isFinite(value)) return;
+    const key = keyOf(metric, labels);
+    let s = this.series.get(key);
+    if (!s) {
+      if (this.series.size >= this.config.maxSeries) {
+        this.droppedPoints++;
+        return;
+      }
+      s = { metric, labels: labels && Object.keys(labels).length > 0 ? { ...labels } : undefined, ts: [], vs: [], rolledUntil: 0, minutes: [], minutesRolledUntil: 0, hours: [] };
+      this.series.set(key, s);
+    }
+    s.ts.push(timestamp);
+    s.vs.push(value);
+    const over = s.ts.length - this.config.maxRawPointsPerMetric;
+    if (over > 0) {
+      s.ts.splice(0, over);
+      s.vs.splice(0, over);
+    }
+  }
+
+  queryRaw(metric: string, sinceMs: number, labels?: Record<string, string>): DataPoint[] {
+    const s = this.series.get(keyOf(metric, labels));
+    if (!s) return [];
+    const out: DataPoint[] = [];
+    for (let i = 0; i < s.ts.length; i++) {
+      if (s.ts[i]! >= sinceMs) out.push(s.labels ? { timestamp: s.ts[i]!, value: s.vs[i]!, labels: { ...s.labels } } : { timestamp: s.ts[i]!, value: s.vs[i]! });
+    }
+    return out;
+  }
+
+  queryMinute(metric: string, sinceMs: number, labels?: Record<string, string>): RollupPoint[] {
+    return (this.series.get(keyOf(metric, labels))?.minutes ?? []).filter((r) => r.timestamp >= sinceMs).map((r) => ({ ...r }));
+  }
+
+  queryHour(metric: string, sinceMs: number, labels?: Record<string, string>): RollupPoint[] {
+    return (this.series.get(keyOf(metric, labels))?.hours ?? []).filter((r) => r.timestamp >= sinceMs).map((r) => ({ ...r }));
+  }
+
+  getMetricKeys(): string[] {
+    return [...this.series.keys()];
+  }
+
+  /** Rolls complete minutes of raw points into minute rollups and complete hours into hour rollups, then drops what is past retention. */
+  compact(): void {
+    const now = this.now();
+    const minuteCutoff = Math.floor(now / MINUTE) * MINUTE;
+    const hourCutoff = Math.floor(now / HOUR) * HOUR;
+    const rawFrom = now - this.config.rawRetentionMs;
+    const minFrom = now - this.config.minuteRetentionMs;
+    const hourFrom = now - this.config.hourRetentionMs;
+    for (const [key, s] of this.series) {
+      // Raw -> minute: every complete minute not rolled yet.
+      let i = 0;
+      while (i < s.ts.length && s.ts[i]! < s.rolledUntil) i++;
+      while (i < s.ts.length && s.ts[i]! < minuteCutoff) {
+        const m = Math.floor(s.ts[i]! / MINUTE) * MINUTE;
+        const group: { count: number; sum: number; min: number; max: number }[] = [];
+        while (i < s.ts.length && s.ts[i]! < m + MINUTE) {
+          const v = s.vs[i++]!;
+          group.push({ count: 1, sum: v, min: v, max: v });
+        }
+        const r = rollup(m, MINUTE, group);
+        if (r) s.minutes.push(r);
+      }
+      if (minuteCutoff > s.rolledUntil) s.rolledUntil = minuteCutoff;
+      // Minute -> hour.
+      let j = 0;
+      while (j < s.minutes.length && s.minutes[j]!.timestamp < s.minutesRolledUntil) j++;
+      while (j < s.minutes.length && s.minutes[j]!.timestamp < hourCutoff) {
+        const h = Math.floor(s.minutes[j]!.timestamp / HOUR) * HOUR;
+        const group: RollupPoint[] = [];
+        while (j < s.minutes.length && s.minutes[j]!.timestamp < h + HOUR) group.push(s.minutes[j++]!);
+        const r = rollup(h, HOUR, group);
+        if (r) s.hours.push(r);
+      }
+      if (hourCutoff > s.minutesRolledUntil) s.minutesRolledUntil = hourCutoff;
+      // Retention.
+      let k = 0;
+      while (k < s.ts.length && s.ts[k]! < rawFrom) k++;
+      if (k > 0) {
+        s.ts.splice(0, k);
+        s.vs.splice(0, k);
+      }
+      s.minutes = s.minutes.filter((r) => r.timestamp >= minFrom || r.timestamp >= s.minutesRolledUntil);
+      s.hours = s.hours.filter((r) => r.timestamp >= hourFrom);
+      if (s.ts.length === 0 && s.minutes.length === 0 && s.hours.length === 0) this.series.delete(key);
+    }
+  }
+
+  exportForDashboard(options: ExportOptions = {}): DashboardExport {
+    const includeRaw = options.includeRaw ?? true;
+    const includeMinute = options.includeMinute ?? true;
+    const includeHour = options.includeHour ?? true;
+    const since = options.sinceMs ?? 0;
+    const only = options.metrics && options.metrics.length > 0 ? new Set(options.metrics) : undefined;
+    const metrics: MetricTimeSeries[] = [];
+    let totalRawPoints = 0;
+    let totalMinuteRollups = 0;
+    let totalHourRollups = 0;
+    let totalMetrics = 0;
+    for (const s of this.series.values()) {
+      if (only && !only.has(s.metric)) continue;
+      totalMetrics++;
+      const base = s.labels ? { metric: s.metric, labels: { ...s.labels } } : { metric: s.metric };
+      if (includeRaw) {
+        const points: MetricTimeSeries['points'] = [];
+        for (let i = 0; i < s.ts.length; i++) if (s.ts[i]! >= since) points.push({ timestamp: s.ts[i]!, value: s.vs[i]! });
+        if (points.length > 0) {
+          metrics.push({ ...base, resolution: 'raw', points });
+          totalRawPoints += points.length;
+        }
+      }
+      for (const [on, list, resolution] of [[includeMinute, s.minutes, 'minute'], [includeHour, s.hours, 'hour']] as const) {
+        if (!on) continue;
+        const points = list.filter((r) => r.timestamp >= since).map((r) => ({ timestamp: r.timestamp, value: r.avg, min: r.min, max: r.max, count: r.count }));
+        if (points.length === 0) continue;
+        metrics.push({ ...base, resolution, points });
+        if (resolution === 'minute') totalMinuteRollups += points.length;
+        else totalHourRollups += points.length;
+      }
+    }
+    return {
+      exportedAt: new Date(this.now()).toISOString(),
+      retentionConfig: {
+        rawRetentionMs: this.config.rawRetentionMs,
+        minuteRetentionMs: this.config.minuteRetentionMs,
+        hourRetentionMs: this.config.hourRetentionMs,
+      },
+      metrics,
+      summary: { totalMetrics, totalRawPoints, totalMinuteRollups, totalHourRollups },
+    };
+  }
+}
