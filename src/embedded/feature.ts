@@ -84,12 +84,14 @@ export function embeddedFeature(options: EmbeddedFeatureOptions = {}): EmbeddedF
   let cfg: EmbeddedConfig | undefined;
   let source: MetricSource | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let first: NodeJS.Timeout | undefined;
+  let stopped = false;
   let lastCompact = 0;
   let busy = false;
   const now = options.now ?? Date.now;
   const sample = async (): Promise<void> => {
     const st = store;
-    if (!source || !st) return;
+    if (!source || !st || stopped) return;
     await feed(source, st, now);
     if (now() - lastCompact >= st.config.compactionIntervalMs) {
       lastCompact = now();
@@ -141,11 +143,14 @@ export function embeddedFeature(options: EmbeddedFeatureOptions = {}): EmbeddedF
       timer = setInterval(tick, cfg.retentionIntervalMs);
       timer.unref();
       // A first point soon after start, so the page has something to draw.
-      setTimeout(tick, Math.min(1000, cfg.retentionIntervalMs)).unref();
+      first = setTimeout(tick, Math.min(1000, cfg.retentionIntervalMs));
+      first.unref();
     },
     async shutdown() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
+      stopped = true;
+      clearInterval(timer);
+      clearTimeout(first);
+      timer = first = undefined;
     },
   };
 }
