@@ -44,7 +44,7 @@ export function startTraffic(opts: TrafficOptions): Traffic {
         const taskType = opts.rng.pick(TASK_TYPES);
         const span = startSpan(`ws.client send task`, { kind: SpanKind.PRODUCER, root: true, attributes: { 'wundr.ws.client': i } });
         const ctx = trace.setSpan(context.active(), span);
-        const body = { taskType, description: `${taskType} #${n}`, delegate: opts.delegateEvery > 0 && n % opts.delegateEvery === 0 };
+        const body = { taskType, description: `${taskType} #${n}`, delegate: opts.delegateEvery > 0 && n % opts.delegateEvery === 0, idempotencyKey: `client-${i}-${n}` };
         const payload = legacy
           ? (() => {
               const tc = LegacyTracing.fromContext(ctx);
@@ -52,6 +52,8 @@ export function startTraffic(opts: TrafficOptions): Traffic {
             })()
           : injectPayloadContext(body, ctx);
         ws.send(JSON.stringify({ type: 'task', payload }));
+        // An impatient client: now and then it sends the same task again (the daemon drops the duplicate).
+        if (opts.rng.next() < 0.08) ws.send(JSON.stringify({ type: 'task', payload }));
         if (opts.rng.next() < 0.1) ws.send(JSON.stringify({ type: 'ping' }));
         span.end();
       }, Math.max(10, Math.round(1000 / opts.rate)));
@@ -59,6 +61,20 @@ export function startTraffic(opts: TrafficOptions): Traffic {
       timers.push(timer);
     });
   }
+  // A client with a broken encoder: a text frame that is not UTF-8, which the server refuses (a WebSocket error).
+  const flaky = () => {
+    const ws = new WebSocket(opts.url, { headers: { authorization: 'Bearer demo-client' } });
+    ws.on('error', () => {});
+    ws.on('open', () => ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false }));
+    setTimeout(() => ws.terminate(), 2000).unref();
+  };
+  const flakyTimer = setInterval(flaky, 20_000);
+  flakyTimer.unref();
+  timers.push(flakyTimer);
+  const first = setTimeout(flaky, 2000);
+  first.unref();
+  timers.push(first);
+
   return {
     sent: () => sent,
     async stop() {

@@ -22,7 +22,9 @@ import {
   instrumentTokenBudgetTracker,
   instrumentToolExecutor,
   instrumentWebSocketServer,
+  queueMetrics,
   recordFederationDelegation,
+  recordNodeLoad,
   StructuredLogger,
   startFederationSpan,
   type Undo,
@@ -88,6 +90,9 @@ export class OrchestratorDaemon extends EventEmitter {
   private lastBacklogServe = Date.now();
   private readonly fedAgent = new http.Agent({ keepAlive: false });
   private readonly peerHealthy = { ok: true };
+  /** Idempotency keys of recent tasks: a client's retry of a task already queued is dropped. */
+  private readonly recentKeys = new Set<string>();
+  private loadTimer: NodeJS.Timeout | undefined;
 
   constructor(options: OrchestratorOptions) {
     super();
@@ -161,6 +166,16 @@ export class OrchestratorDaemon extends EventEmitter {
     switch (msg.type) {
       case 'task': {
         const p = msg.payload ?? {};
+        const key = typeof p.idempotencyKey === 'string' ? p.idempotencyKey : undefined;
+        if (key !== undefined && this.recentKeys.has(key)) {
+          queueMetrics.dropped.inc({ queue_name: 'tasks', reason: 'duplicate' });
+          socket.send(JSON.stringify({ type: 'task:duplicate', idempotencyKey: key }));
+          break;
+        }
+        if (key !== undefined) {
+          this.recentKeys.add(key);
+          if (this.recentKeys.size > 1000) this.recentKeys.delete(this.recentKeys.values().next().value!);
+        }
         const task: QueuedTask = {
           id: `task_${randomUUID().slice(0, 8)}`,
           type: typeof p.taskType === 'string' ? p.taskType : 'code-review',
@@ -191,6 +206,11 @@ export class OrchestratorDaemon extends EventEmitter {
     for (let i = 0; i < this.options.workers; i++) this.workersDone.push(this.worker());
     const health = getHealthChecker();
     health.setStatusProvider(this);
+    // The node's load for the federation's scheduler: busy workers over workers, every 5 s.
+    const reportLoad = () => recordNodeLoad({ node_id: this.options.orchestratorId }, this.sessions.getActiveSessionCount() / this.options.workers);
+    reportLoad();
+    this.loadTimer = setInterval(reportLoad, 5000);
+    this.loadTimer.unref();
   }
 
   private async worker(): Promise<void> {
@@ -262,6 +282,7 @@ export class OrchestratorDaemon extends EventEmitter {
   /** Stops the workers (waiting for running sessions), closes the WS server and undoes the instrumentation. */
   async stop(): Promise<void> {
     this.running = false;
+    clearInterval(this.loadTimer);
     // unref: the bound must not itself hold the process for its full 5 s.
     await Promise.race([Promise.allSettled(this.workersDone), new Promise<void>((r) => setTimeout(r, 5000).unref())]);
     for (const s of this.wss?.clients ?? []) s.close(1001, 'shutting down');

@@ -155,6 +155,9 @@ export class ToolExecutor {
   }
 }
 
+/** Entries of the episodic tier before a compaction. */
+const EPISODIC_LIMIT = 12;
+
 /** Tiered memory (scratchpad / episodic / semantic) with a search cache. */
 export class MemoryManager {
   private readonly tiers = new Map<string, string[]>([
@@ -181,10 +184,14 @@ export class MemoryManager {
     if (this.cache.size > 200) this.cache.delete(this.cache.keys().next().value!);
     return { results: (this.tiers.get(q.tier) ?? []).slice(-3), cacheHit };
   }
+  size(tier: string): number {
+    return this.tiers.get(tier)?.length ?? 0;
+  }
   async compact(tier: string): Promise<{ strategy: string; removed: number }> {
     const list = this.tiers.get(tier) ?? [];
-    const removed = Math.max(0, list.length - 20);
-    this.tiers.set(tier, list.slice(-20));
+    const keep = Math.floor(EPISODIC_LIMIT / 2);
+    const removed = Math.max(0, list.length - keep);
+    this.tiers.set(tier, list.slice(-keep));
     return { strategy: 'summarize-and-archive', removed };
   }
   stats(): Record<string, { entries: number; bytes: number }> {
@@ -262,6 +269,8 @@ export class SessionExecutor {
       }
       if (task.delegate && this.delegate) await this.delegate(task);
       await this.memory.store('episodic', `Task ${task.id}: ${output}`);
+      // The episodic tier is kept short: past a few entries it is summarized and archived.
+      if (this.memory.size('episodic') > EPISODIC_LIMIT) await this.memory.compact('episodic');
       return { success: true, output, tokensUsed, iterations, executionTime: Date.now() - t0, toolCallsMade };
     } catch (err) {
       return { success: false, output: '', tokensUsed, iterations, executionTime: Date.now() - t0, toolCallsMade, error: (err as Error).message };
@@ -324,11 +333,12 @@ export class SessionManager extends EventEmitter {
   }
 }
 
-/** Token budget with threshold events (50/75/90/100 % of the daily budget). */
+/** Token budget with threshold events (1/10/25/50/75/90/100 % of the daily budget). */
 export class TokenBudgetTracker extends EventEmitter {
   private used = 0;
   private readonly limit: number;
-  private readonly thresholds = [0.5, 0.75, 0.9, 1];
+  // The low thresholds report the first use of the day early, not only the alarming ones.
+  private readonly thresholds = [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 1];
   private crossed = 0;
   constructor(dailyLimit: number) {
     super();
