@@ -4,7 +4,7 @@
  * (otel-collector/config.yaml, endpoints through its env variables),
  * Prometheus (deploy/prometheus/prometheus.yml's jobs pointed at this run's
  * ports, the rule file `wundr-otel rules` prints), Alertmanager
- * (deploy/alertmanager/alertmanager.yml with its webhook pointed at a
+ * (deploy/alertmanager/alertmanager.yml with every route sent to a
  * node:http receiver in this test), and the example daemon preloaded with
  * the package (plus its federation peer, a second process).
  *
@@ -97,11 +97,12 @@ function prometheusConfig(rulesPath: string): string {
   return stringifyYaml(cfg);
 }
 
-/** deploy/alertmanager/alertmanager.yml with the webhook pointed at this test and no waiting between notifications. */
+/** deploy/alertmanager/alertmanager.yml with every route sent to this test's webhook and no waiting between notifications. */
 function alertmanagerConfig(webhookUrl: string): string {
   const cfg = parseYaml(readFileSync(path.join(ROOT, 'deploy', 'alertmanager', 'alertmanager.yml'), 'utf8'));
-  for (const r of cfg.receivers) for (const w of r.webhook_configs ?? []) w.url = webhookUrl;
+  cfg.receivers.push({ name: 'e2e-webhook', webhook_configs: [{ url: webhookUrl, send_resolved: true, max_alerts: 0 }] });
   const fast = (route: any) => {
+    route.receiver = 'e2e-webhook';
     route.group_wait = '0s';
     route.group_interval = '1s';
     for (const child of route.routes ?? []) fast(child);
