@@ -153,6 +153,12 @@ export const WUNDR_ABLATIONS: (HttpVariant & { why: string })[] = [
     "the diagnostics_channel server spans (non-recording), instrumentation-http's outgoing patch and the context manager with nothing recorded: the floor of this design",
   ),
   wundrWith(
+    'wundr-noembedded',
+    'WUNDR_OTEL_EMBEDDED=false',
+    { WUNDR_OTEL_EMBEDDED: 'false' },
+    'no recent-trace ring, no retention store, no page: what the embedded view costs',
+  ),
+  wundrWith(
     'wundr-instr',
     'WUNDR_OTEL_HTTP_SERVER_SPANS=instrumentation',
     { WUNDR_OTEL_HTTP_SERVER_SPANS: 'instrumentation' },

@@ -42,7 +42,7 @@ const enum Tier {
 export interface TraceRingOptions {
   /** Finished traces kept (default 200). */
   maxTraces?: number;
-  /** Estimated bytes kept, finished and pending together (default 8 MiB). */
+  /** Estimated bytes kept, finished and pending together (default 6 MiB). */
   maxBytes?: number;
   /** Spans kept per trace (default 1000, the old tracer's TRACING_MAX_SPANS). */
   maxSpansPerTrace?: number;
@@ -136,7 +136,7 @@ export class TraceRing {
 
   constructor(options: TraceRingOptions = {}) {
     this.maxTraces = Math.max(1, Math.floor(options.maxTraces ?? 200));
-    this.maxBytes = Math.max(64 * 1024, Math.floor(options.maxBytes ?? 8 * 1024 * 1024));
+    this.maxBytes = Math.max(64 * 1024, Math.floor(options.maxBytes ?? 6 * 1024 * 1024));
     this.maxSpans = Math.max(1, options.maxSpansPerTrace ?? 1000);
     this.maxLogs = Math.max(0, options.maxLogsPerTrace ?? 200);
     this.pendingTimeoutMs = options.pendingTimeoutMs ?? 60_000;

@@ -30,7 +30,7 @@ export const EMBEDDED_VARIABLES = [
 export const EMBEDDED_DEFAULTS: EmbeddedConfig = {
   enabled: true,
   maxTraces: 200,
-  maxTraceBytes: 8 * 1024 * 1024,
+  maxTraceBytes: 6 * 1024 * 1024,
   retentionIntervalMs: 5000,
   tracePeers: [],
   jaegerUiUrl: undefined,
