@@ -186,11 +186,13 @@
       box.append(el('div', 'empty', 'no data yet'));
       return box;
     }
-    const W = 300, H = 110, L = 46, R = 4, T = 6, B = 16;
+    const W = 300, H = 110, L = 54, R = 4, T = 6, B = 16;
     // A young process gets its own history across the width (at least a minute), not a sliver at the right.
     const first = Math.min(...all.map((p) => p[0]));
     const t1 = now, t0 = Math.max(now - WINDOW_MS, Math.min(first, now - 60000));
-    const max = niceMax(Math.max(...all.map((p) => p[1])));
+    // Bytes get round MiB steps, not round byte counts.
+    const peak = Math.max(...all.map((p) => p[1]));
+    const max = def.unit === 'bytes' ? niceMax(peak / 1048576) * 1048576 : niceMax(peak);
     const x = (t) => L + ((t - t0) / (t1 - t0)) * (W - L - R);
     const y = (v) => T + (1 - v / max) * (H - T - B);
     const s = svg('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': def.title });
@@ -369,9 +371,9 @@
 
   // ---- refresh loop ----------------------------------------------------------
   function tracesQuery() {
-    if (filter === 'error') return 'traces?limit=40&error=true';
-    if (filter === 'slow') return 'traces?limit=40&minDurationMs=500';
-    return 'traces?limit=40';
+    if (filter === 'error') return 'traces?limit=25&error=true';
+    if (filter === 'slow') return 'traces?limit=25&minDurationMs=500';
+    return 'traces?limit=25';
   }
 
   async function refresh() {

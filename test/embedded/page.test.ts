@@ -14,6 +14,8 @@ const MAIN = path.join(ROOT, 'build', 'examples', 'daemon', 'main.js');
 const REGISTER = path.join(ROOT, 'build', 'src', 'register.js');
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && fs.existsSync(p));
 const SHOTS = process.env.WUNDR_SCREENSHOTS;
+/** Seconds of traffic before the screenshots, so the charts have some history (WUNDR_SCREENSHOTS_AFTER). */
+const SHOTS_AFTER = Number(process.env.WUNDR_SCREENSHOTS_AFTER ?? '0');
 
 let child: Child | undefined;
 let port = 0;
@@ -22,7 +24,7 @@ before(async () => {
   if (!CHROMIUM) return;
   port = await freePort();
   child = runChild({
-    args: ['--require', REGISTER, MAIN, '--duration', '120'],
+    args: ['--require', REGISTER, MAIN, '--duration', String(120 + SHOTS_AFTER)],
     env: {
       OTEL_SERVICE_NAME: 'wundr-orchestrator',
       // No collector: the exports fail quietly, the page is all there is.
@@ -34,7 +36,7 @@ before(async () => {
       PEER_METRICS_PORT: String(await freePort()),
       WUNDR_OTEL_RETENTION_INTERVAL: '1',
       WUNDR_OTEL_JAEGER_UI_URL: 'http://127.0.0.1:16686',
-      WUNDR_DEMO_RATE: '2',
+      WUNDR_DEMO_RATE: '1',
       WUNDR_DEMO_DELEGATE_EVERY: '2',
       WUNDR_DEMO_SEED: '7',
     },
@@ -44,6 +46,14 @@ before(async () => {
 
 after(() => child?.kill('SIGKILL'));
 
+/** Whether the trace's view has the peer's spans and a log line. */
+async function delegated(traceId: string): Promise<boolean> {
+  const r = await request(port, `/traces/${traceId}`);
+  if (r.status !== 200) return false;
+  const v = JSON.parse(r.body) as { spans: { service: string }[]; logs: unknown[] };
+  return new Set(v.spans.map((s) => s.service)).size > 1 && v.logs.length > 0;
+}
+
 interface Summary {
   traceId: string;
   spanCount: number;
@@ -51,16 +61,14 @@ interface Summary {
 }
 
 test('the page shows health, traces and a waterfall with log lines, without a console error', { skip: CHROMIUM ? false : 'no chromium (apt-get install chromium)' }, async () => {
-  // A delegated task's trace: this process's spans and the peer's, at least 5.
-  const wanted = await eventually(async () => {
-    const list = JSON.parse((await request(port, '/traces?limit=200')).body) as { traces: Summary[] };
-    for (const t of list.traces.filter((x) => x.spanCount >= 5).slice(0, 40)) {
-      const v = JSON.parse((await request(port, `/traces/${t.traceId}`)).body) as { spans: { service: string }[]; logs: unknown[] };
-      if (new Set(v.spans.map((s) => s.service)).size > 1 && v.logs.length > 0) return t;
-    }
-    throw new Error('no delegated trace with log lines yet');
-  }, 30000);
+  // Traffic first: a delegated task's trace (this process's spans and the peer's) with log lines.
+  await eventually(async () => {
+    const list = JSON.parse((await request(port, '/traces?limit=20')).body) as { traces: Summary[] };
+    for (const t of list.traces.filter((x) => x.spanCount >= 5)) if (await delegated(t.traceId)) return;
+    throw new Error(`no delegated trace with log lines yet among ${list.traces.length} traces`);
+  }, 60000);
 
+  if (SHOTS && SHOTS_AFTER > 0) await new Promise((r) => setTimeout(r, SHOTS_AFTER * 1000));
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   try {
@@ -86,12 +94,19 @@ test('the page shows health, traces and a waterfall with log lines, without a co
     // Charts drawn from the retention store.
     await page.waitForSelector('#charts .chart svg path.line', { timeout: 20000 });
 
-    // The delegated trace in the list, then its waterfall.
-    const row = page.locator(`#traces tr[data-trace-id="${wanted.traceId}"]`);
-    await row.waitFor({ timeout: 20000 });
-    assert.ok(Number(await row.locator('td.num').first().textContent()) >= 5, 'a trace of at least 5 spans in the list');
+    // A delegated trace of at least 5 spans from the list the page shows, then its waterfall.
+    await page.waitForSelector('#traces tr[data-trace-id]');
     if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'embedded-page.png'), fullPage: true });
-    await row.click();
+    const pick = await eventually(async () => {
+      const rowsShown = await page.locator('#traces tr[data-trace-id]').evaluateAll((trs) =>
+        trs.map((tr) => ({ id: String(tr.getAttribute('data-trace-id')), spans: Number(tr.querySelector('td.num')?.textContent) })),
+      );
+      for (const r of rowsShown.filter((x) => x.spans >= 5)) if (await delegated(r.id)) return r;
+      throw new Error('no delegated trace in the list yet');
+    }, 30000);
+    assert.ok(pick.spans >= 5, 'a trace of at least 5 spans in the list');
+    // The list refreshes every 5 s: the row is clicked by its id.
+    await page.locator(`#traces tr[data-trace-id="${pick.id}"]`).click();
     await page.waitForSelector('#waterfall .wf-row');
     const rows = page.locator('#waterfall .wf-row');
     assert.ok((await rows.count()) >= 5, 'the waterfall shows the spans');
@@ -99,7 +114,7 @@ test('the page shows health, traces and a waterfall with log lines, without a co
     assert.ok(services.includes('wundr-orchestrator') && services.includes('wundr-orchestrator-peer'), `both processes' spans: ${[...new Set(services)].join(', ')}`);
     await page.waitForSelector('#logs td.msg');
     assert.ok((await page.locator('#logs td.msg').count()) >= 1, 'a log line of the trace');
-    assert.equal(await page.locator('#jaeger-link').getAttribute('href'), `http://127.0.0.1:16686/trace/${wanted.traceId}`);
+    assert.equal(await page.locator('#jaeger-link').getAttribute('href'), `http://127.0.0.1:16686/trace/${pick.id}`);
     // A span's attributes open on click.
     await rows.nth(1).click();
     await page.waitForSelector('#span-detail dl dt');
