@@ -1,7 +1,8 @@
 /**
  * Memory of the embedded view at its bounds, measured on the heap:
- *   node --expose-gc build/bench/embedded.js [--series 600] [--traces 5000]
+ *   node --expose-gc build/bench/embedded.js [--series 600] [--traces 5000] [--rounds 15] [--spans 50000]
  *
+ * 0. The ring's cost per span on the request path (below).
  * 1. The recent-trace ring filled past its default bounds with traces shaped
  *    like the example daemon's (12 spans with their attributes, 5 log lines).
  * 2. The retention store fed a day of collections (one every 5 s, `--series`
@@ -91,6 +92,43 @@ function storeMemory(series: number): { heapMiB: number; points: number } {
   return { heapMiB: (after - before) / MiB, points: d.summary.totalRawPoints + d.summary.totalMinuteRollups + d.summary.totalHourRollups };
 }
 
+/**
+ * The ring's cost per span on the request path: a SERVER span with the HTTP
+ * attributes started and ended through a provider whose only processor is
+ * the ring, against one whose only processor does nothing. Interleaved
+ * rounds; the median of the per-round differences.
+ */
+function ringCostNs(rounds: number, perRound: number): { medianNs: number; rounds: number[] } {
+  const resource = resourceFromAttributes({ 'service.name': 'bench' });
+  const noop = { onStart() {}, onEnd() {}, forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
+  const ring = new TraceRing();
+  const withRing = new TracerProvider({ resource, spanProcessors: [ring.spanProcessor()] }).getTracer('b');
+  const without = new TracerProvider({ resource, spanProcessors: [noop] }).getTracer('b');
+  const attrs = { 'http.request.method': 'GET', 'url.path': '/', 'url.scheme': 'http', 'server.address': '127.0.0.1', 'server.port': 8080, 'network.protocol.version': '1.1', 'user_agent.original': 'autocannon' };
+  const run = (tracer: typeof withRing): number => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < perRound; i++) {
+      const s = tracer.startSpan('GET', { kind: 1, attributes: attrs });
+      s.setAttribute('http.response.status_code', 200);
+      s.end();
+    }
+    return Number(process.hrtime.bigint() - t0) / perRound;
+  };
+  run(withRing);
+  run(without);
+  const diffs: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const a = r % 2 === 0 ? run(without) : 0;
+    const b = run(withRing);
+    const c = r % 2 === 1 ? run(without) : a;
+    diffs.push(b - c);
+  }
+  const sorted = [...diffs].sort((x, y) => x - y);
+  return { medianNs: sorted[Math.floor(sorted.length / 2)]!, rounds: diffs };
+}
+
+const cost = ringCostNs(arg('--rounds', 15), arg('--spans', 50_000));
+process.stdout.write(`ring cost per span (SERVER span, 8 attributes), median of ${cost.rounds.length} interleaved rounds: ${cost.medianNs.toFixed(0)} ns (rounds: ${cost.rounds.map((x) => x.toFixed(0)).join(' ')})\n`);
 const r = ringMemory(arg('--traces', 5000));
 const s = storeMemory(arg('--series', 600));
 process.stdout.write(

@@ -112,6 +112,8 @@ export function listTraces(entries: readonly RingTrace[], f: TraceFilter): Trace
   const limit = f.limit ?? 50;
   for (const e of entries) {
     if (out.length >= limit) break;
+    // Log lines of a trace whose spans this process does not keep (the endpoint's own) make no trace.
+    if (e.spans.length === 0) continue;
     if (f.error !== undefined && e.error !== f.error) continue;
     if (f.minDurationMs !== undefined && e.durationMs < f.minDurationMs) continue;
     out.push(summarize(e));
