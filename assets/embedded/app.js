@@ -101,7 +101,7 @@
   const CHARTS = [
     { title: 'Requests and errors', unit: '/s', lines: [
       { label: 'WS messages', kind: 'rate', metric: 'wundr_ws_messages_received_total' },
-      { label: 'LLM requests', kind: 'rate', metric: 'wundr_model_requests_total' },
+      { label: 'LLM requests', kind: 'rate', metric: 'wundr_model_requests_total', cls: 'c4' },
       { label: 'errors', kind: 'rate', metric: ['wundr_model_errors_total', 'wundr_tool_errors_total', 'wundr_ws_errors_total'], cls: 'c1' } ] },
     { title: 'LLM latency (mean)', unit: 'ms', lines: [
       { label: 'request', kind: 'avg', metric: 'wundr_model_request_duration_seconds', scale: 1000 } ] },
