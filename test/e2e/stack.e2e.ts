@@ -264,7 +264,7 @@ async function startStack(): Promise<void> {
   }, 30_000, 100);
 
   // A misbehaving WebSocket client: a frame over the server's 1 MiB maxPayload
-  // is a WebSocket error (wundr_ws_errors_total), which the demo's own clients never cause.
+  // is a WebSocket error (wundr_ws_errors_total), whatever the demo's own clients do.
   await new Promise<void>((resolve) => {
     const ws = new WebSocket(`ws://${H}:${ports.app}/ws`, { headers: { authorization: 'Bearer e2e' } });
     const done = () => {
