@@ -50,6 +50,11 @@ export interface TraceRingOptions {
   maxLogsPerTrace?: number;
   /** A trace whose local root has not ended after this long is closed as it is (default 60 s). */
   pendingTimeoutMs?: number;
+  /**
+   * Ordinary traces taken in per second, about (default maxTraces / 10). Above it a
+   * share of them, chosen by trace id, is passed over; errors and slow ones never are.
+   */
+  tracesPerSecond?: number;
   now?: () => number;
 }
 
@@ -131,8 +136,15 @@ export class TraceRing {
   private finishedCount = 0;
   private pendingCount = 0;
   private bytesHeld = 0;
-  /** Traces dropped to make room (served as a number on /traces). */
+  /** Traces dropped to make room. */
   evicted = 0;
+  /** Ordinary traces passed over because they came faster than tracesPerSecond. */
+  passedOver = 0;
+  private readonly tracesPerSecond: number;
+  /** The share of ordinary traces kept, from the rate of local roots over the last second. */
+  private keepRatio = 1;
+  private windowStart = 0;
+  private windowRoots = 0;
 
   constructor(options: TraceRingOptions = {}) {
     this.maxTraces = Math.max(1, Math.floor(options.maxTraces ?? 200));
@@ -141,6 +153,7 @@ export class TraceRing {
     this.maxLogs = Math.max(0, options.maxLogsPerTrace ?? 200);
     this.pendingTimeoutMs = options.pendingTimeoutMs ?? 60_000;
     this.now = options.now ?? Date.now;
+    this.tracesPerSecond = Math.max(1, options.tracesPerSecond ?? this.maxTraces / 10);
   }
 
   get size(): number {
@@ -184,7 +197,21 @@ export class TraceRing {
   addSpan(span: ReadableSpan): void {
     // The endpoint's own requests (this page polling, Prometheus scraping) are not the application's traces.
     if (span.attributes['wundr.endpoint'] === true) return;
-    const e = this.entry(span.spanContext().traceId);
+    const traceId = span.spanContext().traceId;
+    let e = this.byId.get(traceId);
+    if (e === undefined) {
+      // Under load, a trace passed over is never held: no entry, nothing kept past the request
+      // (spans held even for milliseconds at thousands per second reach the old generation).
+      const root = isLocalRoot(span);
+      if (root) this.countRoot();
+      if (span.status.code !== 2 && !this.keeps(traceId) && !(root && this.isSlow(hrToMs(span.duration)))) {
+        this.passedOver++;
+        return;
+      }
+      e = this.entry(traceId);
+    } else if (!e.finished && isLocalRoot(span)) {
+      this.countRoot();
+    }
     if (e.spans.length < this.maxSpans) {
       e.spans.push(span);
       const b = spanBytes(span);
@@ -209,6 +236,7 @@ export class TraceRing {
   addLog(record: ReadWriteLogRecord): void {
     const sc = record.spanContext;
     if (sc === undefined || this.maxLogs === 0 || (sc.traceFlags & 1) === 0) return;
+    if (!this.byId.has(sc.traceId) && !this.keeps(sc.traceId)) return;
     const e = this.entry(sc.traceId);
     if (e.logs === undefined) e.logs = [];
     if (e.logs.length >= this.maxLogs) return;
@@ -237,11 +265,31 @@ export class TraceRing {
     return s === Infinity ? e.firstSeen : s;
   }
 
+  private countRoot(): void {
+    const now = this.now();
+    const elapsed = now - this.windowStart;
+    if (elapsed >= 1000) {
+      const rate = (this.windowRoots * 1000) / elapsed;
+      this.keepRatio = rate <= this.tracesPerSecond ? 1 : this.tracesPerSecond / rate;
+      this.windowStart = now;
+      this.windowRoots = 0;
+    }
+    this.windowRoots++;
+  }
+
+  /** Whether an ordinary trace is kept at the current rate: decided by its id, so every span of it gets the same answer. */
+  private keeps(traceId: string): boolean {
+    if (this.keepRatio >= 1) return true;
+    return parseInt(traceId.slice(24), 16) / 4294967296 < this.keepRatio;
+  }
+
+  private isSlow(durationMs: number): boolean {
+    const share = Math.max(1, Math.floor(this.maxTraces / 4));
+    return this.slow.length < share || durationMs > this.slow[0]!.durationMs;
+  }
+
   private finish(e: RingTrace): void {
     if (e.finished) return;
-    e.finished = true;
-    this.pendingCount--;
-    this.finishedCount++;
     let s = Infinity;
     let end = -Infinity;
     for (const sp of e.spans) {
@@ -251,6 +299,14 @@ export class TraceRing {
       if (b > end) end = b;
     }
     e.durationMs = s === Infinity ? 0 : end - s;
+    if (!e.error && !this.keeps(e.traceId) && !this.isSlow(e.durationMs)) {
+      this.remove(e);
+      this.passedOver++;
+      return;
+    }
+    e.finished = true;
+    this.pendingCount--;
+    this.finishedCount++;
     const share = Math.max(1, Math.floor(this.maxTraces / 4));
     if (e.error) {
       e.tier = Tier.Error;

@@ -145,3 +145,35 @@ test('log lines emitted inside a span are kept beside its trace; clearFinished e
   assert.equal(ring.size, 0);
   assert.equal(ring.bytes, 0);
 });
+
+test('above tracesPerSecond, ordinary traces are passed over by trace id (never held); errors and slow ones are not', () => {
+  let now = 5_000_000;
+  const ring = new TraceRing({ maxTraces: 100, tracesPerSecond: 10, now: () => now });
+  const { tracer } = setup(ring);
+  // One second at 1000 traces/s sets the keep ratio to about 1 %.
+  for (let i = 0; i < 1000; i++) makeTrace(tracer, { durationMs: 1 });
+  now += 1000;
+  ring.passedOver = 0;
+  const kept: string[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const id = makeTrace(tracer, { durationMs: 1 });
+    if (ring.get(id)) kept.push(id);
+  }
+  assert.ok(ring.passedOver > 900, `passed over ${ring.passedOver}`);
+  assert.ok(kept.length < 100, `kept ${kept.length}`);
+  const err = makeTrace(tracer, { error: true, durationMs: 1 });
+  assert.ok(ring.get(err), 'an error is always kept');
+  const slow = makeTrace(tracer, { durationMs: 60_000 });
+  assert.ok(ring.get(slow), 'a trace slower than the slowest kept is kept');
+  // A child ending after its root: the same decision as the root, by trace id.
+  const start = Date.now();
+  let passed: ReturnType<typeof tracer.startSpan> | undefined;
+  for (let i = 0; i < 200 && !passed; i++) {
+    const root = tracer.startSpan('fire and forget', { startTime: start });
+    root.end(start + 1);
+    if (!ring.get(root.spanContext().traceId)) passed = root;
+  }
+  assert.ok(passed, 'some root was passed over');
+  tracer.startSpan('late child', { startTime: start }, trace.setSpan(context.active(), passed)).end(start + 2);
+  assert.equal(ring.get(passed.spanContext().traceId), undefined, 'its late child is passed over too');
+});
