@@ -1,6 +1,6 @@
 /**
  * Memory of the embedded view at its bounds, measured on the heap:
- *   node --expose-gc build/bench/embedded.js [--series 600] [--traces 5000] [--rounds 15] [--spans 50000]
+ *   node --expose-gc build/bench/embedded.js [--series 600] [--traces 5000] [--rounds 21] [--spans 200000]
  *
  * 0. The ring's cost per span on the request path (below).
  * 1. The recent-trace ring filled past its default bounds with traces shaped
@@ -127,7 +127,7 @@ function ringCostNs(rounds: number, perRound: number): { medianNs: number; round
   return { medianNs: sorted[Math.floor(sorted.length / 2)]!, rounds: diffs };
 }
 
-const cost = ringCostNs(arg('--rounds', 15), arg('--spans', 50_000));
+const cost = ringCostNs(arg('--rounds', 21), arg('--spans', 200_000));
 process.stdout.write(`ring cost per span (SERVER span, 8 attributes), median of ${cost.rounds.length} interleaved rounds: ${cost.medianNs.toFixed(0)} ns (rounds: ${cost.rounds.map((x) => x.toFixed(0)).join(' ')})\n`);
 const r = ringMemory(arg('--traces', 5000));
 const s = storeMemory(arg('--series', 600));
