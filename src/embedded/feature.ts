@@ -1,8 +1,8 @@
 import { diag } from '@opentelemetry/api';
 import type { Feature } from '../feature.ts';
 import type { Env } from '../config.ts';
-import { metricSourceFor, type MetricSource } from '../alerting/MetricSnapshot.ts';
-import { RedactingSpanProcessor } from '../tracing/RedactingSpanProcessor.ts';
+import { metricSourceFor, type MetricSource } from '../metrics/MetricSnapshot.ts';
+import { RedactingSpanProcessor } from '../sdk/RedactingSpanProcessor.ts';
 import { loadEmbeddedConfig, type EmbeddedConfig } from './config.ts';
 import { MetricRetentionStore } from './MetricRetentionStore.ts';
 import { TraceRing } from './TraceRing.ts';

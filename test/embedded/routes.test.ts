@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { context, trace } from '@opentelemetry/api';
 import { loadConfig } from '../../src/config.ts';
-import { startSdk, type WundrSdk } from '../../src/sdk.ts';
+import { startSdk, type WundrSdk } from '../../src/sdk/start.ts';
 import { metricsFeature } from '../../src/metrics/feature.ts';
 import { loggingFeature } from '../../src/logging/feature.ts';
 import { tracingFeature } from '../../src/tracing/feature.ts';
