@@ -100,9 +100,9 @@ function prometheusConfig(rulesPath: string): string {
 /** deploy/alertmanager/alertmanager.yml with every route sent to this test's webhook and no waiting between notifications. */
 function alertmanagerConfig(webhookUrl: string): string {
   const cfg = parseYaml(readFileSync(path.join(ROOT, 'deploy', 'alertmanager', 'alertmanager.yml'), 'utf8'));
-  cfg.receivers.push({ name: 'e2e-webhook', webhook_configs: [{ url: webhookUrl, send_resolved: true, max_alerts: 0 }] });
+  cfg.receivers.push({ name: 'wundr-webhook', webhook_configs: [{ url: webhookUrl, send_resolved: true, max_alerts: 0 }] });
   const fast = (route: any) => {
-    route.receiver = 'e2e-webhook';
+    route.receiver = 'wundr-webhook';
     route.group_wait = '0s';
     route.group_interval = '1s';
     for (const child of route.routes ?? []) fast(child);
