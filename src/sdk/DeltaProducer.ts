@@ -1,5 +1,7 @@
 import type { HrTime } from '@opentelemetry/api';
-import { AggregationTemporality, DataPointType, type CollectionResult, type MetricData, type MetricProducer } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, DataPointType, type CollectionResult, type MetricData, type MetricProducer, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { hasCarried, takeCarried } from '../metrics/families/carried.ts';
+import { PACKAGE_NAME } from '../version.ts';
 
 /** Most series remembered; past it the oldest are forgotten (their next point is reported whole). */
 const MAX_SERIES = 20_000;
@@ -85,5 +87,33 @@ export function deltaProducer(inner: MetricProducer): MetricProducer {
         },
       };
     },
+  };
+}
+
+/**
+ * A push export without what the wundr_ counters carried into a restarted
+ * SDK (src/metrics/families/carried.ts): each series' first delta point
+ * after the restart holds the series' whole count, of which the part an
+ * earlier SDK collected was exported then. Cumulative points keep it.
+ */
+export function withoutCarried(rm: ResourceMetrics): ResourceMetrics {
+  if (!hasCarried()) return rm;
+  return {
+    ...rm,
+    scopeMetrics: rm.scopeMetrics.map((sm) =>
+      sm.scope.name !== PACKAGE_NAME
+        ? sm
+        : {
+            ...sm,
+            metrics: sm.metrics.map((m) => {
+              if (m.dataPointType !== DataPointType.SUM || m.aggregationTemporality !== AggregationTemporality.DELTA || !m.isMonotonic) return m;
+              const dataPoints = m.dataPoints.map((p) => {
+                const c = takeCarried(m.descriptor.name, p.attributes);
+                return c === 0 ? p : { ...p, value: Math.max(0, p.value - c) };
+              });
+              return { ...m, dataPoints };
+            }),
+          },
+    ),
   };
 }

@@ -12,7 +12,7 @@ import { drainIdleReaders } from './idleReaders.ts';
 import { load, otlpExporter } from './otlp.ts';
 import { prometheusPull, type PrometheusPull } from './prometheus.ts';
 import type { TelemetryDrops } from './TelemetryDrops.ts';
-import { deltaProducer } from './DeltaProducer.ts';
+import { deltaProducer, withoutCarried } from './DeltaProducer.ts';
 
 /** The OTLP exporters' AggregationTemporalityPreference values (exporter-metrics-otlp-http). */
 const TEMPORALITY_PREFERENCE = { delta: 0, cumulative: 1, lowmemory: 2 } as const;
@@ -68,7 +68,7 @@ function countingMetricExporter(inner: PushMetricExporter, drops: TelemetryDrops
   };
   return {
     export(rm, cb) {
-      inner.export(rm, (r) => {
+      inner.export(withoutCarried(rm), (r) => {
         if (r.code !== 0) drops.add('metrics', 'export_failed', points(rm));
         cb(r);
       });

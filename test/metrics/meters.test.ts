@@ -18,6 +18,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { FLUSH_INSTRUMENT, MeterBinding, PENDING_OBSERVATIONS } from '../../src/metrics/families/index.ts';
 import { drainIdleReaders } from '../../src/sdk/idleReaders.ts';
+import { withoutCarried } from '../../src/sdk/DeltaProducer.ts';
 import { METER_NAME, catalogueViews } from '../../src/metrics/feature.ts';
 import * as wm from '../../src/metrics/wundrMetrics.ts';
 
@@ -139,6 +140,28 @@ test('a new SDK gets whole counts and gauges, and the histogram observations mad
   assert.equal(value(ms, 'wundr_tool_execution', l), 5);
   assert.equal(value(ms, 'wundr_memory_bytes', { tier: 'hot' }), 42);
   assert.equal((find(ms, 'wundr_tool_execution_duration_seconds')!.dataPoints[0].value as { count: number }).count, 1);
+});
+
+test('a new SDK with a delta reader gets what the old one did not collect, the last flush after its final collection included', async () => {
+  const l = { tool_name: 'carry', status: 'success' } as const;
+  const delta = () => new TestReader({ aggregationTemporalitySelector: () => AggregationTemporality.DELTA });
+  // What a push exporter of the SDK is given: the collection without what an earlier SDK collected.
+  const exported = async (r: MetricReader) => value(withoutCarried((await r.collect()).resourceMetrics).scopeMetrics.flatMap((s) => s.metrics), 'wundr_tool_execution', l);
+  wm.toolMetrics.executionTotal.inc(l, 5);
+  const first = delta();
+  const b1 = sdk([first]);
+  assert.equal(await exported(first), 5);
+  // Recorded after the old SDK's last collection: the closing flush hands it to an SDK that never reports it.
+  wm.toolMetrics.executionTotal.inc(l, 2);
+  b1.close();
+  wm.toolMetrics.executionTotal.inc(l, 1);
+  const second = delta();
+  const cumulative = new TestReader();
+  sdk([second, cumulative]);
+  assert.equal(await exported(second), 3, 'the 2 + 1 nobody reported, not the 5 again');
+  assert.equal(value(await collect(cumulative), 'wundr_tool_execution', l), 8, 'a cumulative reader of the same SDK shows the total');
+  wm.toolMetrics.executionTotal.inc(l, 4);
+  assert.equal(await exported(second), 4, 'the carried part is taken out once');
 });
 
 test('negative and non-numeric histogram observations are refused by the cell as by the SDK', async () => {

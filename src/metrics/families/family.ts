@@ -213,20 +213,24 @@ export abstract class Family<L extends string = string, C extends Cell = Cell> {
    */
   reset(): void {
     for (const c of this.cells.values()) {
-      this.settle(c);
+      this.settle(c, false);
       c.retired = true;
     }
     this.resetCells();
   }
 
-  /** Hands what one cell recorded since the last flush to the instrument. */
-  protected abstract settle(cell: C): void;
+  /**
+   * Hands what one cell recorded since the last flush to the instrument;
+   * `collecting`: the SDK collects its instruments right after (the flush
+   * runs inside a collection), so what is handed is reported.
+   */
+  protected abstract settle(cell: C, collecting: boolean): void;
 
   /** Creates this family's instrument on `meter`, or drops it (`undefined`: no SDK runs). */
   abstract bind(meter: Meter | undefined): void;
 
-  /** Hands the recordings made since the last flush to the instrument (at collection). */
-  flush(): void {
-    for (const c of this.cells.values()) this.settle(c);
+  /** Hands the recordings made since the last flush to the instrument (at collection, unless `collecting` is false). */
+  flush(collecting = true): void {
+    for (const c of this.cells.values()) this.settle(c, collecting);
   }
 }

@@ -40,16 +40,20 @@ export class MeterBinding {
   }
 
   /** Runs at every collection of every reader; what was handed over is not handed again. */
-  flush(): void {
+  flush(collecting = true): void {
     for (const f of this.families()) {
       if (!this.bound.has(f)) this.bindOne(f);
-      f.flush();
+      f.flush(collecting);
     }
   }
 
-  /** A last flush, then the families stop feeding this meter (the SDK is shutting down). */
+  /**
+   * A last flush, then the families stop feeding this meter (the SDK is
+   * shutting down). The SDK runs this after its last collection, so what
+   * this flush hands over counts as not reported: the next SDK reports it.
+   */
   close(): void {
-    this.flush();
+    this.flush(false);
     this.meter.removeBatchObservableCallback(this.callback, [this.carrier]);
     for (const f of this.bound) f.bind(undefined);
     this.bound.clear();
