@@ -26,8 +26,9 @@ async function start(port: number, temporality: 'delta' | 'cumulative'): Promise
     METRICS_HOST: '127.0.0.1',
     OTEL_METRICS_EXPORTER: 'prometheus,otlp',
     OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: temporality,
-    OTEL_METRIC_EXPORT_INTERVAL: '200',
-    OTEL_METRIC_EXPORT_TIMEOUT: '200',
+    // The timeout cannot exceed the interval; a loaded machine needs more than 200 ms for the final export.
+    OTEL_METRIC_EXPORT_INTERVAL: '500',
+    OTEL_METRIC_EXPORT_TIMEOUT: '500',
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver!.url,
     OTEL_TRACES_EXPORTER: 'none',
     OTEL_LOGS_EXPORTER: 'none',
@@ -47,7 +48,7 @@ function points(tool: string): { temporality?: string; value: number }[] {
 const sum = (ps: { value: number }[]) => ps.reduce((a, p) => a + p.value, 0);
 const inc = (tool: string, n: number) => toolMetrics.executionTotal.inc({ tool_name: tool, status: 'success' }, n);
 /** One more export interval and then some: a point sent twice would show now. */
-const settle = () => new Promise((r) => setTimeout(r, 600));
+const settle = () => new Promise((r) => setTimeout(r, 1200));
 
 async function scrape(port: number, tool: string): Promise<number | undefined> {
   const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -71,6 +72,7 @@ test('delta: a restarted SDK exports what the old one had not, never what it had
   // Recorded after the old SDK's last periodic collection: its final export at shutdown carries it.
   inc(tool, 4);
   await sdk.shutdown();
+  await receiver.waitFor(() => sum(points(tool)) >= 12, 10_000, "the old SDK's final export");
   assert.equal(sum(points(tool)), 12, `the old SDK's final export: ${JSON.stringify(points(tool))}`);
 
   receiver.clear();
