@@ -22,7 +22,7 @@ import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { freePort, ROOT } from '../test/support/child.ts';
-import { encodeProtobuf } from '../test/support/otlpProto.ts';
+import { encodeProtobuf } from '../test/support/otlpFullProto.ts';
 import { http as httpCall, requireTools, startProc, waitFor, type Proc } from '../test/e2e/support/stack.ts';
 import { memoryMiB, metricSum } from '../test/e2e/support/tier.ts';
 

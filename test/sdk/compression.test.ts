@@ -10,7 +10,7 @@ import * as http2 from 'node:http2';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlpReceiver.ts';
-import { decodeProtobuf } from '../support/otlpProto.ts';
+import { decodeProtobuf } from '../support/otlpFullProto.ts';
 import { FIXTURES, freePort, request, runChild, eventually, type Child } from '../support/child.ts';
 import { loadConfig } from '../../src/config.ts';
 

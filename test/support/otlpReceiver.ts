@@ -6,7 +6,7 @@
  */
 import * as http from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { decodeProtobuf, type Signal } from './otlpProto.ts';
+import { decodeProtobuf, type Signal } from './otlpFullProto.ts';
 
 export type AttrValue = string | number | boolean | null | AttrValue[] | { [k: string]: AttrValue };
 
