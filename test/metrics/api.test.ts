@@ -7,7 +7,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MeterProvider, MetricReader, DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 import { register } from 'prom-client';
 import { MeterBinding, runtime, setLabelCaps } from '../../src/metrics/families/index.ts';
 import { METER_NAME, catalogueViews } from '../../src/metrics/feature.ts';
@@ -20,11 +20,7 @@ import {
   recordTokensUsed,
 } from '../../src/metrics/daemonMetrics.ts';
 import { MetricsCollector, createMetricsCollector } from '../../src/metrics/MetricsCollector.ts';
-
-class TestReader extends MetricReader {
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
+import { TestReader } from '../support/testReader.ts';
 
 let reader: TestReader;
 let mp: MeterProvider | undefined;

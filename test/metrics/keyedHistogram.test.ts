@@ -7,16 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Attributes } from '@opentelemetry/api';
-import { AggregationTemporality, MeterProvider, MetricReader, type MetricReaderOptions } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { KeyedHistogram } from '../../src/metrics/families/index.ts';
-
-class TestReader extends MetricReader {
-  constructor(options?: MetricReaderOptions) {
-    super(options);
-  }
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
+import { TestReader } from '../support/testReader.ts';
 
 const OPTIONS = { unit: 's', advice: { explicitBucketBoundaries: [0.01, 0.1, 1] } };
 

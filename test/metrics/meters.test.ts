@@ -13,7 +13,6 @@ import {
   MetricReader,
   createAllowListAttributesProcessor,
   type MetricData,
-  type MetricReaderOptions,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
 import { FLUSH_INSTRUMENT, MeterBinding, PENDING_OBSERVATIONS } from '../../src/metrics/families/index.ts';
@@ -21,14 +20,7 @@ import { drainIdleReaders } from '../../src/sdk/idleReaders.ts';
 import { withoutCarried } from '../../src/sdk/DeltaProducer.ts';
 import { METER_NAME, catalogueViews } from '../../src/metrics/feature.ts';
 import * as wm from '../../src/metrics/wundrMetrics.ts';
-
-class TestReader extends MetricReader {
-  constructor(options?: MetricReaderOptions) {
-    super(options);
-  }
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
+import { TestReader } from '../support/testReader.ts';
 
 const open: { mp: MeterProvider; binding: MeterBinding }[] = [];
 function sdk(readers: MetricReader[], views: ViewOptions[] = catalogueViews()): MeterBinding {

@@ -4,19 +4,15 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MeterProvider, MetricReader, type HistogramMetricData } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type HistogramMetricData } from '@opentelemetry/sdk-metrics';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { SystemMetrics, readMaxFds, readOpenFds } from '../../src/metrics/SystemMetrics.ts';
 import { catalogueViews } from '../../src/metrics/feature.ts';
 import { systemMetrics } from '../../src/metrics/wundrMetrics.ts';
+import { TestReader } from '../support/testReader.ts';
 
-class PullReader extends MetricReader {
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
-
-const reader = new PullReader();
+const reader = new TestReader();
 const mp = new MeterProvider({ readers: [reader], views: catalogueViews() });
 after(() => mp.shutdown());
 

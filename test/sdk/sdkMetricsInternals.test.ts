@@ -18,18 +18,10 @@ import {
   MetricReader,
   createAllowListAttributesProcessor,
   type DataPoint,
-  type MetricReaderOptions,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
 import { histogramWriter, storageWriter, type Series } from '../../src/sdk/internals/sdk-metrics.ts';
-
-class TestReader extends MetricReader {
-  constructor(options?: MetricReaderOptions) {
-    super(options);
-  }
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
+import { TestReader } from '../support/testReader.ts';
 
 const BOUNDS = [0.1, 1, 10];
 const NAME = 'h';
