@@ -4,6 +4,7 @@
  * whole responses and streamed chunks, and (only when content capture is
  * on) the messages in the GenAI conventions' form.
  */
+import type { ChatUsage } from '../tracing/agentSpans.ts';
 import { toolArguments, type GenAiMessage, type GenAiPart } from '../tracing/genaiContent.ts';
 
 type Obj = Record<string, unknown>;
@@ -13,14 +14,8 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 const obj = (v: unknown): Obj | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-/** What a finished call reports. */
-export interface LlmResult {
-  inputTokens?: number;
-  outputTokens?: number;
-  responseModel?: string;
-  responseId?: string;
-  finishReasons?: string[];
-  costUsd?: number;
+/** What a finished call reports: what its span gets, and the output messages. */
+export interface LlmResult extends ChatUsage {
   /** Only when content is captured. */
   output?: GenAiMessage[];
 }
