@@ -7,7 +7,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { startOtlpReceiver, type OtlpReceiver } from './support/otlpReceiver.ts';
-import { FIXTURES, freePort, request, runChild, eventually, type Child } from './support/child.ts';
+import { FIXTURES, freePort, request, runChild, eventually, startPreloadedApp, type Child, type PreloadedApp } from './support/child.ts';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = '00f067aa0ba902b7';
@@ -20,29 +20,11 @@ after(async () => {
   await receiver?.close();
 });
 
-async function start(
-  flag: '--require' | '--import',
-  app: string,
-  env: Record<string, string> = {},
-): Promise<{ child: Child; appPort: number; metricsPort: number }> {
+async function start(flag: '--require' | '--import', app: string, env: Record<string, string> = {}): Promise<PreloadedApp> {
   receiver ??= await startOtlpReceiver();
-  const metricsPort = await freePort();
-  const child = runChild({
-    args: [flag, '@wundr/otel/register', path.join(FIXTURES, app)],
-    env: {
-      METRICS_PORT: String(metricsPort),
-      METRICS_HOST: '127.0.0.1',
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_BSP_SCHEDULE_DELAY: '200',
-      OTEL_LOGS_EXPORTER: 'none',
-      ...env,
-    },
-  });
-  children.push(child);
-  const m = await child.waitForOutput(/listening (\d+)/);
-  const appPort = Number(m[1]);
-  await eventually(() => request(metricsPort, '/live'));
-  return { child, appPort, metricsPort };
+  const started = await startPreloadedApp(flag, app, receiver.url, env);
+  children.push(started.child);
+  return started;
 }
 
 for (const [flag, app, protocol] of [

@@ -12,7 +12,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlpReceiver.ts';
-import { FIXTURES, freePort, request, runChild, eventually, type Child } from '../support/child.ts';
+import { request, startPreloadedApp, type Child } from '../support/child.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startSdk, type WundrSdk } from '../../src/sdk/start.ts';
 import { tracingFeature } from '../../src/tracing/feature.ts';
@@ -62,22 +62,8 @@ for (const [flag, app] of [
   ['--import', 'app.mjs'],
 ] as const) {
   test(`${flag} ${app}: fetch() gets a CLIENT span under the server span, and the peer gets its traceparent, tracestate and baggage`, async () => {
-    const metricsPort = await freePort();
-    const child = runChild({
-      args: [flag, '@wundr/otel/register', path.join(FIXTURES, app)],
-      env: {
-        METRICS_PORT: String(metricsPort),
-        METRICS_HOST: '127.0.0.1',
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        OTEL_BSP_SCHEDULE_DELAY: '200',
-        OTEL_LOGS_EXPORTER: 'none',
-        OTEL_SERVICE_NAME: `fetch-${flag.slice(2)}`,
-        FETCH_URL: peerUrl,
-      },
-    });
+    const { child, appPort } = await startPreloadedApp(flag, app, receiver.url, { OTEL_SERVICE_NAME: `fetch-${flag.slice(2)}`, FETCH_URL: peerUrl });
     children.push(child);
-    const appPort = Number((await child.waitForOutput(/listening (\d+)/))[1]);
-    await eventually(() => request(metricsPort, '/live'));
     const before = seen.length;
     const res = await request(appPort, `/fetch?token=s3cret&page=2`, {
       headers: { traceparent: TRACEPARENT, tracestate: 'vendor=abc', baggage: 'tenant=t1' },

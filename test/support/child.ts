@@ -161,3 +161,43 @@ export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 10000): Pr
   }
   throw last instanceof Error ? last : new Error(String(last));
 }
+
+export interface PreloadedApp {
+  child: Child;
+  appPort: number;
+  metricsPort: number;
+}
+
+/**
+ * Starts a fixture app under the preload (`--require` or `--import`),
+ * exporting spans to `otlpEndpoint` with a short batch delay and no logs,
+ * and waits until the app listens and the metrics endpoint answers. The
+ * app prints `listening <port>`.
+ */
+export async function startPreloadedApp(
+  flag: '--require' | '--import',
+  app: string,
+  otlpEndpoint: string,
+  env: Record<string, string> = {},
+): Promise<PreloadedApp> {
+  const metricsPort = await freePort();
+  const child = runChild({
+    args: [flag, '@wundr/otel/register', path.join(FIXTURES, app)],
+    env: {
+      METRICS_PORT: String(metricsPort),
+      METRICS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+      OTEL_LOGS_EXPORTER: 'none',
+      ...env,
+    },
+  });
+  try {
+    const appPort = Number((await child.waitForOutput(/listening (\d+)/))[1]);
+    await eventually(() => request(metricsPort, '/live'));
+    return { child, appPort, metricsPort };
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+}
