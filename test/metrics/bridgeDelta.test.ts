@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config.ts';
 import { startSdk, type WundrSdk } from '../../src/sdk/start.ts';
 import { recordTokensUsed } from '../../src/metrics/daemonMetrics.ts';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlpReceiver.ts';
+import { deltaMetricsEnv } from '../support/metricsEnv.ts';
 
 let sdk: WundrSdk | undefined;
 let receiver: OtlpReceiver | undefined;
@@ -20,17 +21,7 @@ after(async () => {
 });
 
 async function start(port: number): Promise<WundrSdk> {
-  const { config } = loadConfig({
-    METRICS_PORT: String(port),
-    METRICS_HOST: '127.0.0.1',
-    OTEL_METRICS_EXPORTER: 'prometheus,otlp',
-    OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'delta',
-    OTEL_METRIC_EXPORT_INTERVAL: '200',
-    OTEL_METRIC_EXPORT_TIMEOUT: '200',
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver!.url,
-    OTEL_TRACES_EXPORTER: 'none',
-    OTEL_LOGS_EXPORTER: 'none',
-  });
+  const { config } = loadConfig(deltaMetricsEnv(port, receiver!.url));
   const s = startSdk(config, { httpInstrumentation: false });
   await s.ready;
   return s;

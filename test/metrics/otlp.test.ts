@@ -15,6 +15,7 @@ import { memoryMetrics, recordAgentSpawned, recordToolExecution } from '../../sr
 
 const setMemoryBytes = () => memoryMetrics.bytes.set({ tier: 'delta-tier' }, 7);
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlpReceiver.ts';
+import { deltaMetricsEnv } from '../support/metricsEnv.ts';
 
 let sdk: WundrSdk | undefined;
 let receiver: OtlpReceiver | undefined;
@@ -63,17 +64,7 @@ test('delta temporality: OTLP gets what changed in each interval, Prometheus the
   await sdk?.shutdown();
   receiver!.clear();
   const port = await freePort();
-  const { config, warnings } = loadConfig({
-    METRICS_PORT: String(port),
-    METRICS_HOST: '127.0.0.1',
-    OTEL_METRICS_EXPORTER: 'prometheus,otlp',
-    OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'delta',
-    OTEL_METRIC_EXPORT_INTERVAL: '200',
-    OTEL_METRIC_EXPORT_TIMEOUT: '200',
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver!.url,
-    OTEL_TRACES_EXPORTER: 'none',
-    OTEL_LOGS_EXPORTER: 'none',
-  });
+  const { config, warnings } = loadConfig(deltaMetricsEnv(port, receiver!.url));
   assert.deepEqual(warnings, []);
   sdk = startSdk(config, { httpInstrumentation: false });
   setMemoryBytes();
