@@ -10,7 +10,8 @@ import { test, after, before, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { context, propagation, trace } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
+import { resetGlobals } from '../tracing/harness.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlpReceiver.ts';
 import { request, startPreloadedApp, type Child } from '../support/child.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -107,11 +108,8 @@ for (const [flag, app] of [
 
 let sdk: WundrSdk | undefined;
 afterEach(async () => {
-  await sdk?.shutdown(5000);
+  await resetGlobals(sdk);
   sdk = undefined;
-  trace.disable();
-  propagation.disable();
-  context.disable();
 });
 
 function startInProcess(env: Record<string, string> = {}): WundrSdk {

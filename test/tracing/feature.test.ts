@@ -1,6 +1,7 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { context, propagation, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { resetGlobals } from './harness.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startSdk, type WundrSdk } from '../../src/sdk/start.ts';
 import { tracingFeature } from '../../src/tracing/feature.ts';
@@ -18,11 +19,8 @@ after(async () => {
   await receiver.close();
 });
 afterEach(async () => {
-  await sdk?.shutdown(5000);
+  await resetGlobals(sdk);
   sdk = undefined;
-  trace.disable();
-  propagation.disable();
-  context.disable();
 });
 
 function start(env: Record<string, string>): WundrSdk {

@@ -46,11 +46,17 @@ export function setupTracing(
     async close() {
       await provider.shutdown();
       resetSpanHelpers();
-      trace.disable();
-      propagation.disable();
-      context.disable();
+      await resetGlobals();
     },
   };
+}
+
+/** Shuts an in-process SDK down (if any) and clears the API's globals, so that the next test can register its own. */
+export async function resetGlobals(sdk?: { shutdown(timeoutMs?: number): Promise<unknown> }): Promise<void> {
+  await sdk?.shutdown(5000);
+  trace.disable();
+  propagation.disable();
+  context.disable();
 }
 
 export const spanId = (s: ReadableSpan) => s.spanContext().spanId;

@@ -5,6 +5,7 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { context, isSpanContextValid, propagation, ROOT_CONTEXT, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
+import { resetGlobals } from './harness.ts';
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
 import { NonRecordingTracer, NonRecordingTracerProvider } from '../../src/tracing/NonRecordingTracerProvider.ts';
 import { parseTraceState } from '../../src/tracing/parseTraceState.ts';
@@ -24,11 +25,8 @@ const parentBased = new ParentBasedSampler({ root: new AlwaysOnSampler() });
 
 let sdk: WundrSdk | undefined;
 afterEach(async () => {
-  await sdk?.shutdown(5000);
+  await resetGlobals(sdk);
   sdk = undefined;
-  trace.disable();
-  propagation.disable();
-  context.disable();
 });
 
 test('no parent: a new trace id and span id, the sampler\'s flag, nothing recorded', () => {
