@@ -89,7 +89,8 @@ test('the page shows health, traces and a waterfall with log lines, without a co
     assert.match(res?.headers()['content-security-policy'] ?? '', /script-src 'self'/);
 
     // Health: the overall status and the components.
-    await page.waitForFunction("/^(healthy|degraded|unhealthy)$/.test(document.getElementById('status-text')?.textContent ?? '')");
+    // A locator, not waitForFunction: a string predicate is evaluated with the page's eval, which its CSP refuses.
+    await page.locator('#status-text').filter({ hasText: /^(healthy|degraded|unhealthy)$/ }).waitFor({ timeout: 20000 });
     assert.ok((await page.locator('#components .comp').count()) >= 5, 'the health components');
     // Charts drawn from the retention store.
     await page.waitForSelector('#charts .chart svg path.line', { timeout: 20000 });
