@@ -1,6 +1,7 @@
 import { ExportResultCode, globalErrorHandler, type ExportResult } from '@opentelemetry/core';
 import { exportError } from './exportErrorHandler.ts';
 import type { TelemetryDrops, TelemetrySignal } from './TelemetryDrops.ts';
+import { onRetryWait } from './internals/otlp-exporter-base.ts';
 
 /** What the span and log record exporters have in common. */
 export interface BatchExporter<T> {
@@ -35,11 +36,22 @@ export interface BoundedExporterOptions<T = unknown> {
   maxHoldMs?: number;
   /** Items in a batch, for the drop counts (default: its length; a batch of encoded requests counts their items). */
   countItems?: (items: T[]) => number;
+  /**
+   * Release the processor at once, instead of after `maxHoldMs`, while the
+   * batch in flight waits before a retry (a refused connection, a 503) and
+   * the processor's queue is not overflowing. For the SDK's batch
+   * processors: their per-export timer is ref()ed, so holding them through
+   * a backoff keeps a finished program from reaching its final flush, the
+   * one that ends a refused export at once.
+   */
+  releaseOnRetryWait?: boolean;
 }
 
 interface Batch<T> {
   items: T[];
   release: () => void;
+  /** Releases now unless the processor's queue overflowed since it was last looked at. */
+  settle: () => void;
 }
 
 /**
@@ -74,6 +86,9 @@ export class BoundedExporter<T> implements BatchExporter<T> {
   private flushes = 0;
   private queueFullError: Error | undefined;
   private readonly count: (items: T[]) => number;
+  private current: Batch<T> | undefined;
+  /** The batch in flight waits before its next attempt: nothing of it is on the network. */
+  private retryWaiting = false;
 
   constructor(inner: BatchExporter<T>, options: BoundedExporterOptions<T>) {
     this.inner = inner;
@@ -82,6 +97,13 @@ export class BoundedExporter<T> implements BatchExporter<T> {
     this.maxWaiting = options.maxWaitingBatches ?? 4;
     this.maxHoldMs = options.maxHoldMs ?? 2000;
     this.count = options.countItems ?? ((items) => items.length);
+    if (options.releaseOnRetryWait) onRetryWait(inner, () => this.onRetryWait());
+  }
+
+  private onRetryWait(): void {
+    if (!this.sending) return;
+    this.retryWaiting = true;
+    for (const b of [this.current, this.door, ...this.waiting]) b?.settle();
   }
 
   export(items: T[], resultCallback: (result: ExportResult) => void): void {
@@ -98,7 +120,6 @@ export class BoundedExporter<T> implements BatchExporter<T> {
       clearTimeout(hold);
       resultCallback({ code: ExportResultCode.SUCCESS });
     };
-    const batch: Batch<T> = { items, release };
     // While the app keeps producing (the processor's own queue is full and
     // dropping), keep the processor waiting: it then drops new items at
     // once, and they die young. Once it stops, release it; the batch stays
@@ -111,12 +132,17 @@ export class BoundedExporter<T> implements BatchExporter<T> {
       hold = setTimeout(check, this.maxHoldMs);
       hold.unref();
     };
+    const settle = (): void => {
+      if (this.drops.get(this.signal, 'queue_full') === mark) release();
+    };
+    const batch: Batch<T> = { items, release, settle };
     hold = setTimeout(check, this.maxHoldMs);
     hold.unref();
     if (!this.sending) this.send(batch);
     else if (this.flushes > 0 && this.waiting.length < this.maxWaiting) this.waiting.push(batch);
     else if (this.door === undefined) this.door = batch;
-    else this.dropFull(batch);
+    else return this.dropFull(batch);
+    if (this.retryWaiting && batch !== this.current) batch.settle();
   }
 
   private dropFull(batch: Batch<T>): void {
@@ -127,6 +153,8 @@ export class BoundedExporter<T> implements BatchExporter<T> {
 
   private send(batch: Batch<T>): void {
     this.sending = true;
+    this.current = batch;
+    this.retryWaiting = false;
     let done = false;
     const finish = (r: ExportResult): void => {
       if (done) return;
@@ -159,6 +187,8 @@ export class BoundedExporter<T> implements BatchExporter<T> {
       return;
     }
     this.sending = false;
+    this.current = undefined;
+    this.retryWaiting = false;
     const idle = this.idle;
     this.idle = [];
     for (const f of idle) f();

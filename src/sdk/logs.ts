@@ -28,7 +28,7 @@ export function addLogPipelines(config: WundrOtelConfig, builder: SdkBuilder, dr
       continue;
     }
     const inner: LogRecordExporter = name === 'otlp' ? otlpExporter('logs', config.otlp.logs) : new (load('@opentelemetry/sdk-logs').ConsoleLogRecordExporter)();
-    const exporter = new BoundedExporter(inner, { signal: 'logs', drops, maxWaitingBatches: waitingBatches(config.logging.batch) });
+    const exporter = new BoundedExporter(inner, { signal: 'logs', drops, maxWaitingBatches: waitingBatches(config.logging.batch), releaseOnRetryWait: true });
     bounded.push(exporter as BoundedExporter<unknown>);
     builder.logRecordProcessors.push(
       new BatchLogRecordProcessor({ exporter, ...config.logging.batch, selfObsMeterProvider: drops.processorMeterProvider('logs') }),

@@ -33,7 +33,7 @@ export function addTracePipelines(config: WundrOtelConfig, builder: SdkBuilder, 
       continue;
     }
     const inner: SpanExporter = name === 'otlp' ? otlpExporter('traces', config.otlp.traces) : new (load('@opentelemetry/sdk-trace').ConsoleSpanExporter)();
-    const exporter = new BoundedExporter(inner, { signal: 'traces', drops, maxWaitingBatches: waitingBatches(config.tracing.batch) });
+    const exporter = new BoundedExporter(inner, { signal: 'traces', drops, maxWaitingBatches: waitingBatches(config.tracing.batch), releaseOnRetryWait: true });
     bounded.push(exporter as BoundedExporter<unknown>);
     builder.spanProcessors.push(
       new BatchSpanProcessor({ exporter, ...config.tracing.batch, selfObsMeterProvider: drops.processorMeterProvider('traces') }),

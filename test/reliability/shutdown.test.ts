@@ -238,22 +238,27 @@ test('every OTLP/HTTP exporter (traces, logs, metrics; protobuf and JSON) is bui
   assert.equal(unrefRetryTimers({}), false);
 });
 
-test('a finished program with a refusing collector ends within the bound: the retry backoff does not hold it', async () => {
-  const col = await collector({ kind: 'down' });
-  const app = await startApp({ OTEL_EXPORTER_OTLP_ENDPOINT: col.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100' });
-  await request(app.port, '/spans?n=10&tag=finishing');
-  // The first attempts are refused at once; the exporters now wait 1-5 s before each retry.
-  await new Promise((r) => setTimeout(r, 1500));
-  const t = Date.now();
-  await request(app.port, '/exit?code=5');
-  const { code } = await app.child.exited(30000);
-  const ms = Date.now() - t;
-  console.log(`finished program, refusing collector: ended ${ms} ms after its last request`);
-  assert.equal(code, 5, 'the exit code the app set');
-  // At most the 5 s shutdown bound after the program's end. Without unref()ed retry timers: about 15 s
-  // (each batch retried until the OTLP timeout, 10 s, before the program was seen to end).
-  assert.ok(ms <= 5000 + 2500, `ended ${ms} ms after its last request`);
-});
+// The stock pipeline (SDK batch processors, also http/json) and the package's encoder: the
+// processors' ref()ed export timer must not hold a batch that waits to retry (BoundedExporter).
+for (const encoder of ['wundr', 'stock'] as const) {
+  test(`a finished program with a refusing collector ends within the bound: the retry backoff does not hold it (${encoder} pipeline)`, async () => {
+    const col = await collector({ kind: 'down' });
+    const app = await startApp({ OTEL_EXPORTER_OTLP_ENDPOINT: col.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100', WUNDR_OTEL_OTLP_ENCODER: encoder });
+    await request(app.port, '/spans?n=10&tag=finishing');
+    // The first attempts are refused at once; the exporters now wait 1-5 s before each retry.
+    await new Promise((r) => setTimeout(r, 1500));
+    const t = Date.now();
+    await request(app.port, '/exit?code=5');
+    const { code } = await app.child.exited(30000);
+    const ms = Date.now() - t;
+    console.log(`finished program, refusing collector (${encoder}): ended ${ms} ms after its last request`);
+    assert.equal(code, 5, 'the exit code the app set');
+    // At most the 5 s shutdown bound after the program's end. Without unref()ed retry timers: about 15 s
+    // (each batch retried until the OTLP timeout, 10 s, before the program was seen to end).
+    assert.ok(ms <= 5000 + 2500, `ended ${ms} ms after its last request`);
+    assert.doesNotMatch(app.child.stderr(), /shutdown did not finish/, 'the refusal ended the final flush');
+  });
+}
 
 test('a finished program with a hanging collector ends within the bound, with its own exit code (an export in flight does not hold it)', async () => {
   const col = await collector({ kind: 'hang' });

@@ -29,7 +29,12 @@ const NOBODY_THERE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
 interface Handle {
   final: boolean;
   sleeping: Set<() => void>;
+  /** Called each time an export starts waiting for its next attempt. */
+  onWait: Set<() => void>;
 }
+
+/** The handle of each adopted exporter, for {@link onRetryWait}. */
+const byExporter = new WeakMap<object, Handle>();
 
 /** The adopted transports still open. */
 const handles = new Set<Handle>();
@@ -50,8 +55,9 @@ export function unrefRetryTimers(exporter: unknown): boolean {
   const retrying = retryingTransportOf(exporter);
   if (!retrying) return false;
   const inner = retrying._transport;
-  const handle: Handle = { final: false, sleeping: new Set() };
+  const handle: Handle = { final: false, sleeping: new Set(), onWait: new Set() };
   handles.add(handle);
+  byExporter.set(exporter as object, handle);
   let last: ExportResponse | undefined;
   // Every attempt's answer is recorded (the first one goes to the transport directly).
   const send = inner.send.bind(inner);
@@ -75,6 +81,13 @@ export function unrefRetryTimers(exporter: unknown): boolean {
       const timer = setTimeout(go, inMillis);
       timer.unref();
       handle.sleeping.add(go);
+      for (const f of handle.onWait) {
+        try {
+          f();
+        } catch {
+          // A listener never stops the export.
+        }
+      }
     });
   };
   const shutdown = inner.shutdown?.bind(inner);
@@ -91,4 +104,16 @@ export function finalFlushBegins(): void {
     h.final = true;
     for (const go of [...h.sleeping]) go();
   }
+}
+
+/**
+ * Calls `listener` each time an export of `exporter` (adopted by
+ * {@link unrefRetryTimers}) starts waiting before its next attempt: nothing
+ * of it is on the network then. Returns false for an exporter not adopted.
+ */
+export function onRetryWait(exporter: unknown, listener: () => void): boolean {
+  const handle = exporter !== null && typeof exporter === 'object' ? byExporter.get(exporter) : undefined;
+  if (!handle) return false;
+  handle.onWait.add(listener);
+  return true;
 }
