@@ -15,6 +15,7 @@ import { DEFAULT_OTLP_ENDPOINT, otlpSignals } from './config/otlp.ts';
 import { quoteValue, Reader, validUrl } from './config/reader.ts';
 import type { BatchConfig, ConfigResult, ConfigWarning, Env, MetricsExporterName, SamplerName, WundrOtelConfig } from './config/types.ts';
 import { CONFIG_VARIABLES, DEFAULT_REDACT_KEYS, DEFAULT_SERVICE_NAME, VARIABLES } from './config/variables.ts';
+import { readLimits } from './config/limits.ts';
 import { checkOtherOtelVariables, readInstrumentationSelection, readResourceDetectors } from './config/nodeSettings.ts';
 
 export type * from './config/types.ts';
@@ -109,6 +110,7 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
   const httpServerSpans = r.get('WUNDR_OTEL_HTTP_SERVER_SPANS');
   const genAiCaptureContent = r.get('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT');
   const bsp = batch(r, 'OTEL_BSP');
+  const limits = readLimits(r);
 
   // Metrics
   const metricsEnabledSeed = r.opt('METRICS_ENABLED');
@@ -184,8 +186,8 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
     diagLogLevel,
     propagators,
     shutdownTimeoutMs,
-    logging: { format, level, exporters: logsExporters, redactKeys, maxStringLength, batch: blrp },
-    tracing: { enabled: tracingEnabled, exporters: tracesExporters, sampler, samplerArg, spanTtlMs, httpServerSpans, genAiCaptureContent, batch: bsp },
+    logging: { format, level, exporters: logsExporters, redactKeys, maxStringLength, batch: blrp, limits: limits.logRecord },
+    tracing: { enabled: tracingEnabled, exporters: tracesExporters, sampler, samplerArg, spanTtlMs, httpServerSpans, genAiCaptureContent, batch: bsp, limits: limits.span },
     metrics: {
       enabled: metricsEnabled,
       exporters: metricsExporters,

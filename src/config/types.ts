@@ -48,6 +48,22 @@ export interface BatchConfig {
   maxExportBatchSize: number;
 }
 
+/** What one span keeps (the SDK's SpanLimits); Infinity: no limit. */
+export interface SpanLimitsConfig {
+  attributeValueLengthLimit: number;
+  attributeCountLimit: number;
+  eventCountLimit: number;
+  linkCountLimit: number;
+  attributePerEventCountLimit: number;
+  attributePerLinkCountLimit: number;
+}
+
+/** What one log record keeps (the SDK's LogRecordLimits); Infinity: no limit. */
+export interface LogRecordLimitsConfig {
+  attributeValueLengthLimit: number;
+  attributeCountLimit: number;
+}
+
 export interface WundrOtelConfig {
   /** OTEL_SDK_DISABLED: nothing starts, every API is a no-op. */
   disabled: boolean;
@@ -67,6 +83,8 @@ export interface WundrOtelConfig {
     /** Longest string value kept in a log record before it is cut with a marker. */
     maxStringLength: number;
     batch: BatchConfig;
+    /** OTEL_LOGRECORD_ATTRIBUTE_*_LIMIT, else the general OTEL_ATTRIBUTE_*_LIMIT. */
+    limits: LogRecordLimitsConfig;
   };
   tracing: {
     /** TRACING_ENABLED=false: spans are not recorded or exported; context still propagates. */
@@ -87,6 +105,8 @@ export interface WundrOtelConfig {
     /** OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: prompts and completions on GenAI spans (redacted, capped). */
     genAiCaptureContent: boolean;
     batch: BatchConfig;
+    /** OTEL_SPAN_*_LIMIT and the event/link ones, else the general OTEL_ATTRIBUTE_*_LIMIT. */
+    limits: SpanLimitsConfig;
   };
   metrics: {
     /** false: no meter provider, no /metrics route; typed recorders are no-ops. */

@@ -165,6 +165,25 @@ function batchEntries<P extends 'OTEL_BSP' | 'OTEL_BLRP'>(prefix: P, delay: numb
   } as Batch<P>;
 }
 
+/** Spec bounds on what a span or log record keeps; the count limits default to 128, the lengths to none. */
+const COUNT_MAX = 1_000_000;
+const LENGTH_MAX = 1_000_000_000;
+const NO_LIMIT = { shownDefault: 'no limit' };
+const LIMITS = {
+  OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: int(Infinity, 0, LENGTH_MAX, 'longest attribute string value kept on spans and log records (longer ones cut); array strings too', NO_LIMIT),
+  OTEL_ATTRIBUTE_COUNT_LIMIT: int(128, 0, COUNT_MAX, 'most attributes per span and per log record; more are dropped and counted in `droppedAttributesCount`'),
+  OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: int(Infinity, 0, LENGTH_MAX, 'spans only; wins over `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`', { shownDefault: '`OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`' }),
+  OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: int(128, 0, COUNT_MAX, 'spans only; wins over `OTEL_ATTRIBUTE_COUNT_LIMIT`', { shownDefault: '`OTEL_ATTRIBUTE_COUNT_LIMIT`' }),
+  OTEL_SPAN_EVENT_COUNT_LIMIT: int(128, 0, COUNT_MAX, 'most events per span (the oldest are dropped)'),
+  OTEL_SPAN_LINK_COUNT_LIMIT: int(128, 0, COUNT_MAX, 'most links per span'),
+  OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: int(128, 0, COUNT_MAX, 'most attributes per span event'),
+  OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: int(128, 0, COUNT_MAX, 'most attributes per span link'),
+  OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT: int(Infinity, 0, LENGTH_MAX, 'log records only; wins over `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`', {
+    shownDefault: '`OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`',
+  }),
+  OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT: int(128, 0, COUNT_MAX, 'log records only; wins over `OTEL_ATTRIBUTE_COUNT_LIMIT`', { shownDefault: '`OTEL_ATTRIBUTE_COUNT_LIMIT`' }),
+};
+
 const SAMPLERS: readonly SamplerName[] = [
   'always_on',
   'always_off',
@@ -200,6 +219,7 @@ export const VARIABLES = {
   OTEL_EXPORTER_PROMETHEUS_PORT: int(DEFAULT_METRICS_PORT, 1, 65535, "the endpoint's port", { what: 'a TCP port (1-65535)', shownDefault: 'see `METRICS_PORT`' }),
   ...batchEntries('OTEL_BSP', 5000, 'batch span processor'),
   ...batchEntries('OTEL_BLRP', 1000, 'batch log record processor'),
+  ...LIMITS,
   OTEL_METRIC_EXPORT_INTERVAL: int(60000, 100, 86_400_000, 'OTLP metric push: ms between exports'),
   OTEL_METRIC_EXPORT_TIMEOUT: int(30000, 1, 600000, 'OTLP metric push: ms one export may take (at most the interval)'),
   OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: oneOf<MetricsTemporality>(

@@ -37,8 +37,12 @@ export function addLogPipelines(config: WundrOtelConfig, builder: SdkBuilder, dr
 }
 
 /** The logger provider, registered under both logs APIs. */
-export function startLogging(builder: SdkBuilder, owned: (() => void)[]): LoggerProvider {
-  const loggerProvider = new LoggerProvider({ resource: builder.resource, processors: builder.logRecordProcessors });
+export function startLogging(config: WundrOtelConfig, builder: SdkBuilder, owned: (() => void)[]): LoggerProvider {
+  const loggerProvider = new LoggerProvider({
+    resource: builder.resource,
+    processors: builder.logRecordProcessors,
+    logRecordLimits: { ...config.logging.limits },
+  });
   if (logs.setGlobalLoggerProvider(loggerProvider)) owned.push(() => logs.disable());
   // Bridges and instrumentations that still emit through the older
   // @opentelemetry/api-logs global reach the same provider (it answers with the provider it keeps).

@@ -116,7 +116,7 @@ export function startSdk(config: WundrOtelConfig, options: StartOptions = {}): W
   if (propagation.setGlobalPropagator(buildPropagator(config, options.propagators ?? []))) owned.push(() => propagation.disable());
 
   const { tracerProvider, sdkTracerProvider } = startTracing(config, builder, owned);
-  const loggerProvider = startLogging(builder, owned);
+  const loggerProvider = startLogging(config, builder, owned);
   const { meterProvider, prometheus, stopDrain } = startMetrics(config, builder, drops, owned);
 
   const wantEndpoint = options.endpoint ?? (config.metrics.enabled || config.health.enabled);

@@ -63,6 +63,8 @@ export function startTracing(
     resource: builder.resource,
     sampler: builder.sampler,
     spanProcessors: builder.spanProcessors,
+    // The stock provider reads no limits from the environment; config/limits.ts did.
+    spanLimits: { ...config.tracing.limits },
   });
   if (trace.setGlobalTracerProvider(sdkTracerProvider)) owned.push(() => trace.disable());
   return { tracerProvider: sdkTracerProvider, sdkTracerProvider };

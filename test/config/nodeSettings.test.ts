@@ -44,6 +44,7 @@ test('an unknown OTEL_* name: one warning naming it and the closest known name; 
 
 test('a specification variable the package does not apply: one warning; the stock-read ones and ours: none', () => {
   const { warnings } = loadConfig({
+    OTEL_METRICS_EXEMPLAR_FILTER: 'trace_based',
     OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '10',
     OTEL_EXPORTER_OTLP_CERTIFICATE: '/ca.pem',
     OTEL_EXPORTER_OTLP_TRACES_INSECURE: 'true',
@@ -54,7 +55,7 @@ test('a specification variable the package does not apply: one warning; the stoc
   });
   assert.deepEqual(
     warnings.map((w) => w.variable),
-    ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT'],
+    ['OTEL_METRICS_EXEMPLAR_FILTER'],
   );
   assert.match(warnings[0]!.message, /does not apply; ignored/);
 });

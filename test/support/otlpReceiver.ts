@@ -20,6 +20,7 @@ export interface ReceivedSpan {
   startTimeUnixNano: string;
   endTimeUnixNano: string;
   attributes: Record<string, AttrValue>;
+  droppedAttributesCount: number;
   events: { name: string; attributes: Record<string, AttrValue> }[];
   links: { traceId: string; spanId: string }[];
   status: { code: number; message: string };
@@ -34,6 +35,7 @@ export interface ReceivedLog {
   severityText: string;
   body: AttrValue;
   attributes: Record<string, AttrValue>;
+  droppedAttributesCount: number;
   timeUnixNano: string;
   resource: Record<string, AttrValue>;
   scope: { name: string; version: string };
@@ -144,6 +146,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
               startTimeUnixNano: String(s.startTimeUnixNano ?? ''),
               endTimeUnixNano: String(s.endTimeUnixNano ?? ''),
               attributes: attrs(s.attributes),
+              droppedAttributesCount: Number(s.droppedAttributesCount ?? 0),
               events: (s.events ?? []).map((e: any) => ({ name: e.name, attributes: attrs(e.attributes) })),
               links: (s.links ?? []).map((l: any) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId) })),
               status: { code: Number(s.status?.code ?? 0), message: s.status?.message ?? '' },
@@ -165,6 +168,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
               severityText: l.severityText ?? '',
               body: anyValue(l.body),
               attributes: attrs(l.attributes),
+              droppedAttributesCount: Number(l.droppedAttributesCount ?? 0),
               timeUnixNano: String(l.timeUnixNano ?? ''),
               resource,
               scope: scopeOf(sl.scope),

@@ -28,7 +28,7 @@ test('keptByHash keeps the configured share of random trace ids, and none at 0 %
 const span = (traceId: string, spanId: string, startMs: number, endMs: number, code = 0, service = 'a'): ReceivedSpan => ({
   traceId, spanId, parentSpanId: '', traceState: '', name: 'x', kind: 1,
   startTimeUnixNano: String(BigInt(startMs) * 1_000_000n), endTimeUnixNano: String(BigInt(endMs) * 1_000_000n),
-  attributes: {}, events: [], links: [], status: { code, message: '' }, resource: { 'service.name': service }, scope: { name: '', version: '' },
+  attributes: {}, droppedAttributesCount: 0, events: [], links: [], status: { code, message: '' }, resource: { 'service.name': service }, scope: { name: '', version: '' },
 });
 
 test('classify: a trace is slow when its first start to last end, in whole ms, is over the threshold; in error when any span is', () => {
