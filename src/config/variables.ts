@@ -167,18 +167,19 @@ function batchEntries<P extends 'OTEL_BSP' | 'OTEL_BLRP'>(prefix: P, delay: numb
 
 /** Spec bounds on what a span or log record keeps; the count limits default to 128, the lengths to none. */
 const COUNT_MAX = 1_000_000;
-const LENGTH_MAX = 1_000_000_000;
+// Longer than any JavaScript string can be (V8: 2^29-24 characters): the default, read as no limit (src/config/limits.ts).
+const LENGTH_MAX = 2 ** 30;
 const NO_LIMIT = { shownDefault: 'no limit' };
 const LIMITS = {
-  OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: int(Infinity, 0, LENGTH_MAX, 'longest attribute string value kept on spans and log records (longer ones cut); array strings too', NO_LIMIT),
+  OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: int(LENGTH_MAX, 0, LENGTH_MAX, 'longest attribute string value kept on spans and log records (longer ones cut); array strings too', NO_LIMIT),
   OTEL_ATTRIBUTE_COUNT_LIMIT: int(128, 0, COUNT_MAX, 'most attributes per span and per log record; more are dropped and counted in `droppedAttributesCount`'),
-  OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: int(Infinity, 0, LENGTH_MAX, 'spans only; wins over `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`', { shownDefault: '`OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`' }),
+  OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: int(LENGTH_MAX, 0, LENGTH_MAX, 'spans only; wins over `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`', { shownDefault: '`OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`' }),
   OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: int(128, 0, COUNT_MAX, 'spans only; wins over `OTEL_ATTRIBUTE_COUNT_LIMIT`', { shownDefault: '`OTEL_ATTRIBUTE_COUNT_LIMIT`' }),
   OTEL_SPAN_EVENT_COUNT_LIMIT: int(128, 0, COUNT_MAX, 'most events per span (the oldest are dropped)'),
   OTEL_SPAN_LINK_COUNT_LIMIT: int(128, 0, COUNT_MAX, 'most links per span'),
   OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: int(128, 0, COUNT_MAX, 'most attributes per span event'),
   OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: int(128, 0, COUNT_MAX, 'most attributes per span link'),
-  OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT: int(Infinity, 0, LENGTH_MAX, 'log records only; wins over `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`', {
+  OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT: int(LENGTH_MAX, 0, LENGTH_MAX, 'log records only; wins over `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`', {
     shownDefault: '`OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`',
   }),
   OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT: int(128, 0, COUNT_MAX, 'log records only; wins over `OTEL_ATTRIBUTE_COUNT_LIMIT`', { shownDefault: '`OTEL_ATTRIBUTE_COUNT_LIMIT`' }),
