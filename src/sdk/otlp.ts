@@ -12,6 +12,8 @@ import type { EncodedBatch } from './encoder/BatchBuilder.ts';
 import { createEncodedBatchExporter } from './encoder/EncodedBatchExporter.ts';
 import type { BatchExporter } from './BoundedExporter.ts';
 
+export { countEncoded } from './encoder/EncodedBatchExporter.ts';
+
 type Req = (id: string) => any;
 export const load: Req = (id) => require(id);
 
@@ -62,9 +64,6 @@ export function encodedOtlpExporter(signal: 'traces' | 'logs', c: OtlpSignalConf
   if (!unrefRetryTimers(exporter)) diag.debug('@wundr/otel: the OTLP exporter has no retrying transport to adjust; its retry timers keep the process alive');
   return exporter;
 }
-
-/** Items in a list of encoded requests (for the drop counts). */
-export const countEncoded = (batches: EncodedBatch[]): number => batches.reduce((n, b) => n + b.count, 0);
 
 /**
  * The OTLP/HTTP exporters' agent, with every socket unref()ed: an export in

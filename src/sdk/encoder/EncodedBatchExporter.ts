@@ -18,6 +18,9 @@ const SIGNALS = {
   logs: { env: 'LOGS', path: 'v1/logs', component: 'otlp_http_log_exporter', item: 'log', response: 'ProtobufLogsSerializer' },
 } as const;
 
+/** Items in a list of encoded requests (for the drop counts). */
+export const countEncoded = (batches: EncodedBatch[]): number => batches.reduce((n, b) => n + b.count, 0);
+
 /**
  * An OTLP/HTTP protobuf exporter of requests that are already encoded.
  * It is the stock exporter with the serialization left out: the same
@@ -38,6 +41,6 @@ export function createEncodedBatchExporter(signal: 'traces' | 'logs', options: O
     deserializeResponse: (data: Uint8Array): unknown => stock.deserializeResponse(data),
   };
   const config = http.convertLegacyHttpOptions(options, s.env, s.path, { 'Content-Type': 'application/x-protobuf' });
-  const helper = { name: s.item, countItems: (batches: EncodedBatch[]) => batches.reduce((n, b) => n + b.count, 0) };
+  const helper = { name: s.item, countItems: countEncoded };
   return new base.OTLPExporterBase(http.createOtlpHttpExportDelegate(config, serializer, s.component, helper, undefined)) as BatchExporter<EncodedBatch>;
 }
