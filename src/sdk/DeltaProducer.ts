@@ -1,6 +1,6 @@
 import type { HrTime } from '@opentelemetry/api';
 import { AggregationTemporality, DataPointType, type CollectionResult, type MetricData, type MetricProducer, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { hasCarried, takeCarried } from '../metrics/families/carried.ts';
+import { attributesKey, hasCarried, takeCarried } from '../metrics/families/carried.ts';
 import { PACKAGE_NAME } from '../version.ts';
 
 /** Most series remembered; past it the oldest are forgotten (their next point is reported whole). */
@@ -19,13 +19,6 @@ interface Last {
  */
 const lastSeen = new Map<string, Last>();
 
-function attrsKey(a: Record<string, unknown>): string {
-  const keys = Object.keys(a).sort();
-  let k = '';
-  for (const n of keys) k += `${n}\u0001${String(a[n])}\u0002`;
-  return k;
-}
-
 function remember(key: string, last: Last): void {
   lastSeen.delete(key);
   lastSeen.set(key, last);
@@ -36,7 +29,7 @@ function toDelta(scope: string, m: MetricData): MetricData {
   if (m.aggregationTemporality !== AggregationTemporality.CUMULATIVE) return m;
   if (m.dataPointType === DataPointType.SUM && m.isMonotonic) {
     const dataPoints = m.dataPoints.map((p) => {
-      const key = `${scope}\u0000${m.descriptor.name}\u0000${attrsKey(p.attributes)}`;
+      const key = `${scope}\u0000${m.descriptor.name}\u0000${attributesKey(p.attributes)}`;
       const prev = lastSeen.get(key);
       remember(key, { value: p.value, endTime: p.endTime });
       // A value below the last one is a reset (a new registry, a restarted counter): all of it is new.
@@ -47,7 +40,7 @@ function toDelta(scope: string, m: MetricData): MetricData {
   }
   if (m.dataPointType === DataPointType.HISTOGRAM) {
     const dataPoints = m.dataPoints.map((p) => {
-      const key = `${scope}\u0000${m.descriptor.name}\u0000${attrsKey(p.attributes)}`;
+      const key = `${scope}\u0000${m.descriptor.name}\u0000${attributesKey(p.attributes)}`;
       const v = p.value;
       const cur = { count: v.count, sum: v.sum ?? 0, counts: [...v.buckets.counts] };
       const prev = lastSeen.get(key);

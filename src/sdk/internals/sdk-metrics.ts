@@ -145,8 +145,11 @@ function hrTime(ms: number): HrTime {
   return [s, Math.round((ms - s * 1000) * 1e6)];
 }
 
-/** The series' accumulation in the interval being collected, created as the SDK creates it (overflow included). */
-function accumulationOf(t: Target, series: Series, startMs: number): Accumulation | undefined {
+/**
+ * The series' accumulation in the interval being collected, created as the SDK creates it (overflow included);
+ * `startMs` only matters when it is created (undefined: now).
+ */
+function accumulationOf(t: Target, series: Series, startMs: number | undefined): Accumulation | undefined {
   const dp = t.dp;
   const map = dp._activeCollectionStorage;
   let attrs: Attributes;
@@ -167,7 +170,7 @@ function accumulationOf(t: Target, series: Series, startMs: number): Accumulatio
     acc = map.get(attrs, hash);
     if (acc !== undefined) return acc;
   }
-  acc = dp._aggregator.createAccumulation(hrTime(startMs));
+  acc = dp._aggregator.createAccumulation(hrTime(startMs ?? Date.now()));
   if (acc !== undefined) map.set(attrs, acc, hash);
   return acc;
 }
@@ -202,8 +205,7 @@ export function storageWriter(instrument: unknown): StorageWriter | undefined {
   if (targets === undefined) return undefined;
   return {
     record(series, value) {
-      const now = Date.now();
-      for (let i = 0; i < targets.length; i++) accumulationOf(targets[i], series, now)?.record(value);
+      for (let i = 0; i < targets.length; i++) accumulationOf(targets[i], series, undefined)?.record(value);
     },
   };
 }
