@@ -1,9 +1,8 @@
 import { errorTypeOf } from '../tracing/spans.ts';
 import { capturesContent } from '../tracing/genaiContent.ts';
 import { claim, guard, requireObject, wrapMethod, type Undo, callWith } from './patch.ts';
-import { endWhenCollected, isAsyncIterable, LlmCall, withTraceMetadata, type LlmCallInfo } from './llmCall.ts';
+import { isResponseStream, LlmCall, withTraceMetadata, type LlmCallInfo } from './llmCall.ts';
 import { inputContent, readResponse } from './llmShapes.ts';
-import { isStainlessStream, observeStream } from '../sdk/internals/stainless.ts';
 
 export type { LlmCallInfo } from './llmCall.ts';
 
@@ -105,24 +104,19 @@ export function instrumentLlmClient(client: LlmClientLike, options: InstrumentLl
         });
         const args = inject ? withTraceMetadata(params, call.context) : params;
         const done = (response: unknown) => {
-          if (isStainlessStream(response)) {
-            observeStream(response, (source) => call.observe(source));
-            endWhenCollected(response, call);
-            return response;
-          }
-          if (isAsyncIterable(response)) return call.observe(response);
+          if (isResponseStream(response)) return call.observeResponseStream(response);
           const usage = readUsage(response);
           const r = (response ?? {}) as Obj;
           const finishReason = str(r.finishReason) ?? str(r.stop_reason) ?? str(r.finish_reason);
-          const shaped = capturesContent() ? readResponse(api, response, true).output : undefined;
+          const shaped = capturesContent() ? readResponse(api, response, true) : undefined;
           call.succeed({
             inputTokens: usage.input,
             outputTokens: usage.output,
             costUsd: usage.cost,
             responseModel: str(r.model),
             responseId: str(r.id),
-            finishReasons: finishReason ? [finishReason] : readResponse(api, response, false).finishReasons,
-            output: shaped,
+            finishReasons: finishReason ? [finishReason] : (shaped ?? readResponse(api, response, false)).finishReasons,
+            output: shaped?.output,
           });
           return response;
         };

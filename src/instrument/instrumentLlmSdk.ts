@@ -1,9 +1,9 @@
 import { context } from '@opentelemetry/api';
 import { claim, isThenable, requireObject, wrapMethod, type Undo } from './patch.ts';
-import { endWhenCollected, isAsyncIterable, LlmCall, withTraceMetadata, type LlmCallInfo } from './llmCall.ts';
+import { isResponseStream, LlmCall, withTraceMetadata, type LlmCallInfo } from './llmCall.ts';
 import { inputContent, readResponse, type LlmApi } from './llmShapes.ts';
 import { capturesContent } from '../tracing/genaiContent.ts';
-import { isApiPromise, isStainlessStream, observeApiPromise, observeStream } from '../sdk/internals/stainless.ts';
+import { isApiPromise, observeApiPromise } from '../sdk/internals/stainless.ts';
 import { llmErrorType } from './instrumentLlmClient.ts';
 
 export interface InstrumentLlmSdkOptions {
@@ -61,12 +61,7 @@ function instrument(adapter: string, api: LlmApi, client: unknown, resourcePath:
       });
       const args = options.injectMetadata === true ? withTraceMetadata(params, call.context) : params;
       const onValue = (value: unknown): unknown => {
-        if (isStainlessStream(value)) {
-          observeStream(value, (source) => call.observe(source));
-          endWhenCollected(value, call);
-          return value;
-        }
-        if (isAsyncIterable(value)) return call.observe(value);
+        if (isResponseStream(value)) return call.observeResponseStream(value);
         call.succeed(readResponse(api, value, capturesContent()));
         return value;
       };

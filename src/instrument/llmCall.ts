@@ -19,6 +19,7 @@ import { guard, since } from './patch.ts';
 import { currentSession } from './sessionContext.ts';
 import { emitInstrumentEvent, errorMessage } from './events.ts';
 import { streamAccumulator, type LlmResult } from './llmShapes.ts';
+import { isStainlessStream, observeStream } from '../sdk/internals/stainless.ts';
 
 export interface LlmCallInfo {
   provider: string;
@@ -131,6 +132,21 @@ export class LlmCall {
     })();
   }
 
+  /**
+   * Ends the call with a streamed answer and returns what the caller gets: a
+   * client's `Stream` observed in place (iteration, tee() and
+   * toReadableStream() all pass through; collected unread, it ends the call),
+   * or a generator over any other async iterable.
+   */
+  observeResponseStream(stream: AsyncIterable<unknown>): unknown {
+    if (isStainlessStream(stream)) {
+      observeStream(stream, (source) => this.observe(source));
+      unread.register(stream, this, this);
+      return stream;
+    }
+    return this.observe(stream);
+  }
+
   /** The stream was left before its end (`consumer_stopped`) or collected unread (`never_read`). */
   abandon(reason: 'consumer_stopped' | 'never_read', partial: LlmResult = {}): void {
     if (this.settled) return;
@@ -200,12 +216,12 @@ export class LlmCall {
  */
 const unread = new FinalizationRegistry<LlmCall>((call) => call.abandon('never_read'));
 
-export function endWhenCollected(stream: object, call: LlmCall): void {
-  unread.register(stream, call, call);
-}
-
-export function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
-  return v !== null && typeof v === 'object' && typeof (v as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
+/** An answer the call ends with: a client's `Stream`, or any async iterable. */
+export function isResponseStream(v: unknown): v is AsyncIterable<unknown> {
+  return (
+    isStainlessStream(v) ||
+    (v !== null && typeof v === 'object' && typeof (v as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function')
+  );
 }
 
 /** A copy of `params` with the trace fields in `metadata`. */
