@@ -9,12 +9,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { context, diag } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import type { Route, RouteResponse } from '../endpoint/EndpointServer.ts';
+import { json, type Route } from '../endpoint/EndpointServer.ts';
 import type { MetricRetentionStore } from './MetricRetentionStore.ts';
 import type { TraceRing } from './TraceRing.ts';
 import { listTraces, mergeViews, traceView, type TraceView } from './traceViews.ts';
 
-const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const PEER_TIMEOUT_MS = 2000;
 const MAX_PEER_BYTES = 8 * 1024 * 1024;
@@ -22,10 +21,6 @@ const MAX_PEER_BYTES = 8 * 1024 * 1024;
 /** The page's policy: its own script and styles only, data from this origin only. */
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
-function json(status: number, body: unknown): RouteResponse {
-  return { status, headers: JSON_HEADERS, body: JSON.stringify(body) };
-}
 
 function query(req: http.IncomingMessage): URLSearchParams {
   const url = req.url ?? '/';

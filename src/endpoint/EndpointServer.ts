@@ -56,7 +56,7 @@ function isJson(req: http.IncomingMessage): boolean {
 const MAX_BODY_BYTES = 64 * 1024;
 
 /**
- * The one HTTP endpoint (docs/METRICS.md: /metrics, /health, /ready and the routes
+ * The one HTTP endpoint (docs/METRICS.md): /metrics, /health, /ready and the routes
  * other parts add. The server is unref()ed: it never keeps a finished host
  * process alive, and a port in use is a warning, not a crash.
  */
@@ -177,7 +177,7 @@ export class EndpointServer {
     // unknown method: a client must not be able to mint new span names.
     const spanName = route ? `${known ? rawMethod : 'HTTP'} ${route.path}` : known ? rawMethod : 'HTTP';
     // The endpoint's own requests are traced as server spans, so the
-    // X-Trace-Id header (docs/TRACING.md names a trace that exists.
+    // X-Trace-Id header (docs/TRACING.md) names a trace that exists.
     // From ROOT_CONTEXT: the HTTP instrumentation suppresses tracing for the
     // requests it is told to ignore, and this endpoint is one of them.
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
@@ -244,12 +244,17 @@ export class EndpointServer {
   }
 }
 
-function errorResponse(statusCode: number, error: string, headers: Record<string, string> = {}): RouteResponse {
+/** A JSON answer, never cached (every route's data is live). */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): RouteResponse {
   return {
-    status: statusCode,
+    status,
     headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers },
-    body: JSON.stringify({ error, statusCode, timestamp: new Date().toISOString() }),
+    body: JSON.stringify(body),
   };
+}
+
+function errorResponse(statusCode: number, error: string, headers: Record<string, string> = {}): RouteResponse {
+  return json(statusCode, { error, statusCode, timestamp: new Date().toISOString() }, headers);
 }
 
 /** Reads a small request body (JSON routes); larger bodies are refused. */

@@ -97,7 +97,7 @@ function within<T>(p: Promise<T>, ms: number, onTimeout: T): Promise<T> {
 const TIMED_OUT = Symbol('timed out');
 
 /**
- * The health registry (docs/HEALTH.md: components register a check with a timeout
+ * The health registry (docs/HEALTH.md): components register a check with a timeout
  * and a critical flag; `check()` runs them all in parallel, each bounded, and
  * aggregates the seed's EnhancedHealthResponse. Concurrent callers share one
  * run, a finished run is reused for `cacheMs`, and a hung check is awaited
@@ -201,7 +201,7 @@ export class HealthChecker {
   }
 
   /**
-   * Surfaces a daemon's getStatus() (docs/HEALTH.md: each subsystem becomes a
+   * Surfaces a daemon's getStatus() (docs/HEALTH.md): each subsystem becomes a
    * component (running -> healthy, degraded -> degraded, error/stopped ->
    * unhealthy); a registered check of the same name wins. Pass undefined to remove.
    */

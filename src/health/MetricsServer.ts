@@ -1,9 +1,8 @@
-import { EndpointServer } from '../endpoint/EndpointServer.ts';
+import { EndpointServer, json } from '../endpoint/EndpointServer.ts';
 import { getLogLevelRegistry } from '../logging/LogLevelRegistry.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { healthStatusToHttpCode, type HealthChecker } from './HealthChecker.ts';
 import { adaptLogLevelRegistry, logLevelRoutes } from './logLevelRoutes.ts';
-import { json } from './routes.ts';
 import type { AlertsSource, HealthStatus } from './types.ts';
 
 /** Old API: a boolean dependency check. */

@@ -34,7 +34,7 @@ function logLevelControl(): LogLevelControl | undefined {
 }
 
 /**
- * Health (docs/HEALTH.md: /health, /ready, /live and /loglevel on the one endpoint.
+ * Health (docs/HEALTH.md): /health, /ready, /live and /loglevel on the one endpoint.
  * HEALTH_CHECK_ENABLED=false: no check runs and /health is not served; /ready
  * then follows setReady() alone; /live and /loglevel stay.
  */

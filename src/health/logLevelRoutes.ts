@@ -1,7 +1,5 @@
-import type { Route } from '../endpoint/EndpointServer.ts';
-import { readBody } from '../endpoint/EndpointServer.ts';
+import { json, readBody, type Route } from '../endpoint/EndpointServer.ts';
 import { LEVEL_NAMES, isLogLevelName } from '../logging/levels.ts';
-import { json } from './routes.ts';
 
 /**
  * What /loglevel needs from the logging part's level registry

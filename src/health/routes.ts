@@ -1,13 +1,6 @@
-import type { Route, RouteResponse } from '../endpoint/EndpointServer.ts';
+import { json, type Route } from '../endpoint/EndpointServer.ts';
 import { healthStatusToHttpCode, type HealthChecker } from './HealthChecker.ts';
 
-export function json(status: number, body: unknown): RouteResponse {
-  return {
-    status,
-    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
-    body: JSON.stringify(body),
-  };
-}
 
 /**
  * /health (seed EnhancedHealthResponse; 200 healthy/degraded, 503 unhealthy),

@@ -14,6 +14,7 @@ import { fileCollectors, type CollectorMode } from './support/faultyCollector.ts
 import { runLoad } from './support/load.ts';
 import { killAll, startApp, RELIABILITY_FIXTURES, type App } from './support/app.ts';
 import { unrefRetryTimers } from '../../src/sdk/internals/otlp-exporter-base.ts';
+import { OTLP_HTTP_EXPORTERS } from '../support/otlpHttpExporters.ts';
 
 const collector = fileCollectors(killAll);
 
@@ -221,15 +222,7 @@ test('stdout on a full disk (/dev/full, ENOSPC): the app keeps serving, spans ke
 });
 
 test('every OTLP/HTTP exporter (traces, logs, metrics; protobuf and JSON) is built with the retrying transport whose timer is unref()ed', () => {
-  const ids = [
-    ['@opentelemetry/exporter-trace-otlp-proto', 'OTLPTraceExporter'],
-    ['@opentelemetry/exporter-trace-otlp-http', 'OTLPTraceExporter'],
-    ['@opentelemetry/exporter-logs-otlp-proto', 'OTLPLogExporter'],
-    ['@opentelemetry/exporter-logs-otlp-http', 'OTLPLogExporter'],
-    ['@opentelemetry/exporter-metrics-otlp-proto', 'OTLPMetricExporter'],
-    ['@opentelemetry/exporter-metrics-otlp-http', 'OTLPMetricExporter'],
-  ] as const;
-  for (const [id, name] of ids) {
+  for (const [id, name] of OTLP_HTTP_EXPORTERS) {
     const Exporter = (require(id) as Record<string, new (o: object) => { shutdown(): Promise<void> }>)[name];
     const exporter = new Exporter({ url: 'http://127.0.0.1:9/v1/x' });
     assert.equal(unrefRetryTimers(exporter), true, id);

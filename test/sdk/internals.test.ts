@@ -12,17 +12,10 @@ import { retryingTransportOf, unrefRetryTimers } from '../../src/sdk/internals/o
 import { createPrometheusSerializer } from '../../src/sdk/prometheusSerializer.ts';
 import { isApiPromise, isStainlessStream, observeStream } from '../../src/sdk/internals/stainless.ts';
 import { WundrContextManager } from '../../src/sdk/WundrContextManager.ts';
+import { OTLP_HTTP_EXPORTERS } from '../support/otlpHttpExporters.ts';
 
 test('otlp-exporter-base: every OTLP/HTTP exporter has the retrying transport; its retry waits on an unref()ed timer', async () => {
-  const ids = [
-    ['@opentelemetry/exporter-trace-otlp-proto', 'OTLPTraceExporter'],
-    ['@opentelemetry/exporter-trace-otlp-http', 'OTLPTraceExporter'],
-    ['@opentelemetry/exporter-logs-otlp-proto', 'OTLPLogExporter'],
-    ['@opentelemetry/exporter-logs-otlp-http', 'OTLPLogExporter'],
-    ['@opentelemetry/exporter-metrics-otlp-proto', 'OTLPMetricExporter'],
-    ['@opentelemetry/exporter-metrics-otlp-http', 'OTLPMetricExporter'],
-  ] as const;
-  for (const [id, name] of ids) {
+  for (const [id, name] of OTLP_HTTP_EXPORTERS) {
     const Exporter = (require(id) as Record<string, new (o: object) => { shutdown(): Promise<void> }>)[name];
     const exporter = new Exporter({ url: 'http://127.0.0.1:9/v1/x' });
     const transport = retryingTransportOf(exporter);
