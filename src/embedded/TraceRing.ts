@@ -141,6 +141,8 @@ export class TraceRing {
   /** Ordinary traces passed over because they came faster than tracesPerSecond. */
   passedOver = 0;
   private readonly tracesPerSecond: number;
+  /** Roots after which a window may close before its second is over. */
+  private readonly earlyEstimate: number;
   /** The share of ordinary traces kept, from the rate of local roots over the last second. */
   private keepRatio = 1;
   private windowStart = 0;
@@ -154,6 +156,7 @@ export class TraceRing {
     this.pendingTimeoutMs = options.pendingTimeoutMs ?? 60_000;
     this.now = options.now ?? Date.now;
     this.tracesPerSecond = Math.max(1, options.tracesPerSecond ?? this.maxTraces / 10);
+    this.earlyEstimate = Math.max(100, this.tracesPerSecond);
   }
 
   get size(): number {
@@ -265,11 +268,19 @@ export class TraceRing {
     return s === Infinity ? e.firstSeen : s;
   }
 
+  /**
+   * The rate of local roots, over a window of a second, or shorter once the
+   * window has seen a second's worth of traces (and at least 100): under a sudden load (the
+   * first second of a process, a burst) the share is known after
+   * `tracesPerSecond` roots instead of after a second of keeping every
+   * trace (thousands of spans held, then dropped, each surviving young
+   * collections and growing V8's young generation for good).
+   */
   private countRoot(): void {
     const now = this.now();
     const elapsed = now - this.windowStart;
-    if (elapsed >= 1000) {
-      const rate = (this.windowRoots * 1000) / elapsed;
+    if (elapsed >= 1000 || (this.windowRoots >= this.earlyEstimate && this.windowStart > 0)) {
+      const rate = (this.windowRoots * 1000) / Math.max(1, elapsed);
       this.keepRatio = rate <= this.tracesPerSecond ? 1 : this.tracesPerSecond / rate;
       this.windowStart = now;
       this.windowRoots = 0;

@@ -51,8 +51,9 @@ export class RedactingSpanProcessor implements SpanProcessor {
   onEnding(span: Span): void {
     if (this.keys.size === 0) return;
     try {
-      for (const k of Object.keys(span.attributes)) {
-        const v = span.attributes[k];
+      const attributes = span.attributes;
+      for (const k in attributes) {
+        const v = attributes[k];
         if (this.isSecret(k)) {
           if (v !== REDACTED) span.setAttribute(k, REDACTED);
         } else if (typeof v === 'string' && URL_ATTRIBUTES.has(k)) {

@@ -45,6 +45,7 @@ import { getRPCMetadata, RPCType, setRPCMetadata, type RPCMetadata } from '@open
 import { PACKAGE_VERSION } from '../version.ts';
 import { errorTypeOf, failSpan } from '../tracing/spans.ts';
 import { KeyedHistogram } from '../metrics/families/keyedHistogram.ts';
+import { setPrimitiveAttribute, setPrimitiveAttributes } from './internals/sdk-trace.ts';
 
 export const HTTP_SCOPE = '@wundr/otel/http';
 
@@ -70,28 +71,35 @@ const KNOWN_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT'
 
 const STATE = Symbol('wundr.otel.httpServerSpan');
 
-interface State {
-  span: Span;
-  start: number;
-  rpc: Rpc;
-  method: string;
-  scheme: string;
-  version: string;
-  /** Ends the span and records the duration (`crash`: the exception that ended the process). */
-  end(crash?: unknown): void;
-}
-
-type Rpc = RPCMetadata & { route?: string };
+type Ender = (res: Res, state: ServerRequest, aborted: boolean, crash?: { error: unknown }) => void;
 
 /**
- * The response of each request in flight, by its SERVER span (the crash path
- * finds the span in the active context's RPC metadata). Entries live exactly
- * as long as the request: a reference from the context itself kept 26 MiB
- * more of responses alive under load (contexts outlive their requests).
+ * A request in flight, and its RPC metadata in the request's context (one
+ * object: frameworks' instrumentations fill `route` in). The context
+ * outlives the request (keep-alive sockets and timers hold it), so the
+ * response is let go when the request ends: a reference from the context
+ * to the response kept 26 MiB more alive under load. No map of requests
+ * in flight either: a Map with a set and a delete per request reallocates
+ * its table every few requests, and those tables, referenced from the
+ * long-lived map, were promoted to the old generation to die there (150
+ * bytes a request, most of the preload's old-space growth under load).
  */
-const inFlight = new Map<Span, Res>();
+class ServerRequest implements RPCMetadata {
+  readonly type = RPCType.HTTP;
+  route: string | undefined = undefined;
+  constructor(
+    readonly span: Span,
+    readonly start: number,
+    readonly method: string,
+    readonly scheme: string,
+    readonly version: string,
+    public response: Res | undefined,
+    /** The subscription's end (shared by its requests): ends the span and records the duration. */
+    readonly ender: Ender,
+  ) {}
+}
 
-type Res = ServerResponse & { [STATE]?: State | undefined };
+type Res = ServerResponse & { [STATE]?: ServerRequest | undefined };
 
 interface StartMessage {
   request: IncomingMessage;
@@ -196,17 +204,16 @@ function errorMessage(err: unknown): string {
  * exported with the crash flush. Returns whether there was such a request.
  */
 export function failActiveRequest(error: unknown, ending: boolean): boolean {
-  const span = getRPCMetadata(context.active())?.span;
-  const state = span === undefined ? undefined : inFlight.get(span)?.[STATE];
-  if (state === undefined) return false;
+  const state = getRPCMetadata(context.active());
+  if (!(state instanceof ServerRequest) || state.response === undefined) return false;
   failSpan(state.span, error);
   state.span.setStatus({ code: SpanStatusCode.ERROR, message: `uncaught exception: ${errorMessage(error)}` });
-  if (ending) state.end(error);
+  if (ending) state.ender(state.response, state, false, { error });
   return true;
 }
 
 /** The attributes of a request's `http.server.request.duration` series. */
-function durationAttributes(state: State, status: number | undefined, errorType: string | undefined, route: string | undefined): Attributes {
+function durationAttributes(state: ServerRequest, status: number | undefined, errorType: string | undefined, route: string | undefined): Attributes {
   const metric: Attributes = {
     'http.request.method': state.method,
     'url.scheme': state.scheme,
@@ -222,6 +229,31 @@ function durationAttributes(state: State, status: number | undefined, errorType:
 function hasBody(headers: IncomingMessage['headers']): boolean {
   const cl = headers['content-length'];
   return (cl !== undefined && cl !== '0') || headers['transfer-encoding'] !== undefined;
+}
+
+/** The SERVER span's attributes known when the request starts (all strings and numbers). */
+function requestAttributes(request: IncomingMessage, socket: StartMessage['socket'], normalized: string, method: string, scheme: string, version: string): Attributes {
+  const headers = request.headers;
+  const url = request.url ?? '/';
+  const q = url.indexOf('?');
+  const attributes: Attributes = {
+    'http.request.method': normalized,
+    'url.scheme': scheme,
+    'url.path': q === -1 ? url : url.slice(0, q),
+    'network.protocol.version': version,
+  };
+  if (normalized !== method) attributes['http.request.method_original'] = method;
+  const host = headers.host;
+  if (host) hostAndPort(host, attributes);
+  const ua = headers['user-agent'];
+  if (ua !== undefined) attributes['user_agent.original'] = ua;
+  const peer = socket.remoteAddress;
+  const client = clientAddress(headers, peer);
+  if (client !== undefined) attributes['client.address'] = client;
+  if (peer !== undefined) attributes['network.peer.address'] = peer;
+  const peerPort = socket.remotePort;
+  if (peerPort !== undefined) attributes['network.peer.port'] = peerPort;
+  return attributes;
 }
 
 /**
@@ -243,41 +275,60 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
     });
   }
 
-  const end = (res: Res, state: State, aborted: boolean, crash?: { error: unknown }): void => {
+  // The series key of the previous request: most requests repeat it, and a
+  // string built anew is hashed anew at each lookup.
+  let lastKey: { method: string; scheme: string; version: string; status: number | undefined; errorType: string | undefined; route: string | undefined; key: string } = {
+    method: '',
+    scheme: '',
+    version: '',
+    status: undefined,
+    errorType: undefined,
+    route: undefined,
+    key: '',
+  };
+
+  const end: Ender = (res, state, aborted, crash) => {
     res[STATE] = undefined;
+    state.response = undefined;
     const { span } = state;
-    inFlight.delete(span);
     let errorType: string | undefined;
     let status: number | undefined;
     if (crash !== undefined) {
       // The handler threw and nothing caught it: the process is ending, no response will be sent.
       errorType = errorTypeOf(crash.error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: `uncaught exception: ${errorMessage(crash.error)}` });
-      span.setAttribute('error.type', errorType);
+      setPrimitiveAttribute(span, 'error.type', errorType);
     } else if (aborted) {
       // No response was sent: no status code; the client went away first.
       span.setStatus({ code: SpanStatusCode.ERROR, message: 'the connection closed before the response finished' });
       errorType = 'aborted';
-      span.setAttribute('error.type', errorType);
+      setPrimitiveAttribute(span, 'error.type', errorType);
     } else {
       status = res.statusCode;
-      span.setAttribute('http.response.status_code', status);
+      setPrimitiveAttribute(span, 'http.response.status_code', status);
       if (status >= 500 || status < 100) {
         span.setStatus({ code: SpanStatusCode.ERROR });
         if (status >= 500 && status < 600) {
           errorType = String(status);
-          span.setAttribute('error.type', errorType);
+          setPrimitiveAttribute(span, 'error.type', errorType);
         }
       }
     }
-    const route = state.rpc.route;
+    const route = state.route;
     if (route !== undefined) {
-      span.setAttribute('http.route', route);
+      setPrimitiveAttribute(span, 'http.route', route);
       span.updateName(`${state.method === '_OTHER' ? 'HTTP' : state.method} ${route}`);
     }
     span.end();
     if (histogram === undefined) return;
-    const key = `${state.method}\u0001${state.scheme}\u0001${state.version}\u0001${status}\u0001${errorType}\u0001${route}`;
+    const k = lastKey;
+    let key: string;
+    if (k.method === state.method && k.status === status && k.route === route && k.errorType === errorType && k.scheme === state.scheme && k.version === state.version) {
+      key = k.key;
+    } else {
+      key = `${state.method}\u0001${state.scheme}\u0001${state.version}\u0001${status}\u0001${errorType}\u0001${route}`;
+      lastKey = { method: state.method, scheme: state.scheme, version: state.version, status, errorType, route, key };
+    }
     histogram.record(key, () => durationAttributes(state, status, errorType, route), (performance.now() - state.start) / 1000);
   };
 
@@ -311,34 +362,15 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
     const normalized = normalizeMethod(method);
     const scheme = socket.encrypted ? 'https' : 'http';
     const version = request.httpVersion;
-    const url = request.url ?? '/';
-    const q = url.indexOf('?');
-    const attributes: Attributes = {
-      'http.request.method': normalized,
-      'url.scheme': scheme,
-      'url.path': q === -1 ? url : url.slice(0, q),
-      'network.protocol.version': version,
-    };
-    if (normalized !== method) attributes['http.request.method_original'] = method;
-    const host = headers.host;
-    if (host) hostAndPort(host, attributes);
-    const ua = headers['user-agent'];
-    if (ua !== undefined) attributes['user_agent.original'] = ua;
-    const peer = socket.remoteAddress;
-    const client = clientAddress(headers, peer);
-    if (client !== undefined) attributes['client.address'] = client;
-    if (peer !== undefined) attributes['network.peer.address'] = peer;
-    const peerPort = socket.remotePort;
-    if (peerPort !== undefined) attributes['network.peer.port'] = peerPort;
-
-    // ROOT_CONTEXT: never the active context (see the module comment).
+    // ROOT_CONTEXT: never the active context (see the module comment). The
+    // span starts without attributes (the package's samplers do not read
+    // them) and gets them only when it records: an unsampled request builds none.
     const parent = propagation.extract(ROOT_CONTEXT, headers);
-    const span = tracer.startSpan(normalized === '_OTHER' ? 'HTTP' : normalized, { kind: SpanKind.SERVER, attributes }, parent);
-    const rpc: Rpc = { type: RPCType.HTTP, span };
-    const ctx = setRPCMetadata(trace.setSpan(parent, span), rpc);
-    const state: State = { span, start: performance.now(), rpc, method: normalized, scheme, version, end: (error) => end(response, state, false, { error }) };
+    const span = tracer.startSpan(normalized === '_OTHER' ? 'HTTP' : normalized, { kind: SpanKind.SERVER }, parent);
+    if (span.isRecording()) setPrimitiveAttributes(span, requestAttributes(request, socket, normalized, method, scheme, version));
+    const state = new ServerRequest(span, performance.now(), normalized, scheme, version, response, end);
+    const ctx = setRPCMetadata(trace.setSpan(parent, span), state);
     response[STATE] = state;
-    inFlight.set(span, response);
     response.on('close', onClose);
     if (hasBody(headers)) cm.bind(ctx, request);
     // Node emits 'request' right after this message, synchronously: the handler runs in the span.

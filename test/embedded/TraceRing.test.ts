@@ -146,6 +146,20 @@ test('log lines emitted inside a span are kept beside its trace; clearFinished e
   assert.equal(ring.bytes, 0);
 });
 
+test('a sudden burst is rate-limited after its first hundred roots, not after a whole second of keeping everything', () => {
+  let now = 5_000_000;
+  const ring = new TraceRing({ maxTraces: 200, now: () => now });
+  const { tracer } = setup(ring);
+  // 5,000 traces within 50 ms of the first one: the first window closes early.
+  for (let i = 0; i < 5000; i++) {
+    if (i % 100 === 0) now += 1;
+    makeTrace(tracer, { durationMs: 1 });
+  }
+  assert.ok(ring.passedOver > 4500, `passed over ${ring.passedOver}`);
+  // Without the early estimate every one of them was taken in (and 4,800 evicted).
+  assert.ok(ring.evicted < 300, `evicted ${ring.evicted}`);
+});
+
 test('above tracesPerSecond, ordinary traces are passed over by trace id (never held); errors and slow ones are not', () => {
   let now = 5_000_000;
   const ring = new TraceRing({ maxTraces: 100, tracesPerSecond: 10, now: () => now });

