@@ -41,7 +41,8 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
+import { getRPCMetadata, RPCType, type RPCMetadata } from '@opentelemetry/core';
+import { requestContext } from './RequestContext.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { errorTypeOf, failSpan } from '../tracing/spans.ts';
 import { KeyedHistogram } from '../metrics/families/keyedHistogram.ts';
@@ -369,7 +370,7 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
     const span = tracer.startSpan(normalized === '_OTHER' ? 'HTTP' : normalized, { kind: SpanKind.SERVER }, parent);
     if (span.isRecording()) setPrimitiveAttributes(span, requestAttributes(request, socket, normalized, method, scheme, version));
     const state = new ServerRequest(span, performance.now(), normalized, scheme, version, response, end);
-    const ctx = setRPCMetadata(trace.setSpan(parent, span), state);
+    const ctx = requestContext(parent, span, state);
     response[STATE] = state;
     response.on('close', onClose);
     if (hasBody(headers)) cm.bind(ctx, request);

@@ -1,0 +1,81 @@
+/**
+ * The context of an incoming request: its parent (what propagation
+ * extracted), its SERVER span and its RPC metadata, in one small object
+ * instead of the two contexts `trace.setSpan` and `setRPCMetadata` would
+ * stack (each the API's BaseContext: an object, a copy of the parent's Map
+ * and three closures). Per request that was most of the allocation the
+ * server span adds, and the contexts a keep-alive socket's timer still
+ * holds after the request are what V8 copies at every young collection
+ * (docs/BENCHMARKS.md).
+ *
+ * It is a Context as the API defines one (getValue, setValue,
+ * deleteValue): reading the span, the RPC metadata or anything the parent
+ * holds answers as the stacked contexts would; deriving a context from it
+ * (a child span's, suppressed tracing, baggage) builds the stacked
+ * contexts once and derives from them.
+ *
+ * The two keys are the API's own, learned at load by handing a probe
+ * context to `trace.setSpan` and `setRPCMetadata`: no private member is
+ * read. Should either not be learned, `requestContext` stacks the
+ * contexts as before.
+ */
+import { INVALID_SPAN_CONTEXT, trace, type Context, type Span } from '@opentelemetry/api';
+import { RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
+
+function keyOf(set: (ctx: Context) => Context): symbol | undefined {
+  let key: symbol | undefined;
+  const probe: Context = {
+    getValue: () => undefined,
+    setValue(k: symbol) {
+      key = k;
+      return probe;
+    },
+    deleteValue: () => probe,
+  };
+  try {
+    set(probe);
+  } catch {
+    return undefined;
+  }
+  return key;
+}
+
+const SPAN_KEY = keyOf((c) => trace.setSpan(c, trace.wrapSpanContext(INVALID_SPAN_CONTEXT)));
+const RPC_KEY = keyOf((c) => setRPCMetadata(c, { type: RPCType.HTTP, span: trace.wrapSpanContext(INVALID_SPAN_CONTEXT) }));
+
+class RequestContext implements Context {
+  private stacked: Context | undefined;
+
+  constructor(
+    private readonly parent: Context,
+    private readonly span: Span,
+    private readonly rpc: RPCMetadata,
+  ) {}
+
+  getValue(key: symbol): unknown {
+    if (key === SPAN_KEY) return this.span;
+    if (key === RPC_KEY) return this.rpc;
+    return this.parent.getValue(key);
+  }
+
+  setValue(key: symbol, value: unknown): Context {
+    return this.stack().setValue(key, value);
+  }
+
+  deleteValue(key: symbol): Context {
+    return this.stack().deleteValue(key);
+  }
+
+  private stack(): Context {
+    return (this.stacked ??= setRPCMetadata(trace.setSpan(this.parent, this.span), this.rpc));
+  }
+}
+
+/** `parent` with `span` as the active span and `rpc` as the RPC metadata. */
+export function requestContext(parent: Context, span: Span, rpc: RPCMetadata): Context {
+  if (SPAN_KEY === undefined || RPC_KEY === undefined) return setRPCMetadata(trace.setSpan(parent, span), rpc);
+  return new RequestContext(parent, span, rpc);
+}
+
+/** Whether the API's keys were learned (tests). */
+export const requestContextKeysKnown = SPAN_KEY !== undefined && RPC_KEY !== undefined;
