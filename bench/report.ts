@@ -55,7 +55,10 @@ const n2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '—');
 const signed = (x: number, d = 0) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(d)}` : 'n/a');
 
-export const RSS_TARGET_MIB = 40;
+/** Issue 14: RSS after the load at most the baseline's + 60 MiB (its goal: + 40). */
+export const RSS_TARGET_MIB = 60;
+/** Issue 14: start-up unchanged, at most 0.35 s and + 35 MiB over node alone. */
+export const STARTUP_TARGET = { wallMs: 350, rssMiB: 35 } as const;
 
 export function httpTable(summary: Summary[], target: number): string[] {
   const base = summary.find((s) => s.id === 'baseline');
@@ -103,9 +106,27 @@ export function targetVerdicts(r: ReportInput): Verdict[] {
       met: w.ratio >= sc.target,
     });
     out.push({
-      target: `${sc.name}: RSS after the load ≤ baseline + ${RSS_TARGET_MIB} MB`,
+      target: `${sc.name}: RSS after the load ≤ baseline + ${RSS_TARGET_MIB} MiB`,
       measured: `${signed(w.rssMiB - base.rssMiB)} MiB (${n0(w.rssMiB)} against ${n0(base.rssMiB)})`,
       met: w.rssMiB - base.rssMiB <= RSS_TARGET_MIB,
+    });
+    const dd = sc.summary.find((s) => s.id === 'dd' && s.rounds);
+    if (dd && sc.workIters === 0) {
+      out.push({
+        target: `${sc.name}: p99 latency no worse than dd-trace's in the same run`,
+        measured: `${n1(w.p99Ms)} ms against ${n1(dd.p99Ms)} ms (medians of the rounds' p99; autocannon reports whole milliseconds)`,
+        met: w.p99Ms <= dd.p99Ms,
+      });
+    }
+  }
+  const startBase = r.startup?.rows[0];
+  const startOurs = r.startup?.rows.find((x) => x.name.includes('@wundr/otel'));
+  if (startBase && startOurs) {
+    const overRss = startOurs.rssMiB - startBase.rssMiB;
+    out.push({
+      target: `Start-up: --require @wundr/otel/register within ${STARTUP_TARGET.wallMs / 1000} s and + ${STARTUP_TARGET.rssMiB} MiB over node alone`,
+      measured: `${n0(startOurs.wallMs)} ms, ${signed(overRss, 1)} MiB`,
+      met: startOurs.wallMs <= STARTUP_TARGET.wallMs && overRss <= STARTUP_TARGET.rssMiB,
     });
   }
   if (r.memory?.result.rss.length && !r.memory.result.error) {
@@ -201,7 +222,7 @@ export function renderReport(r: ReportInput): string {
 
   const verdicts = targetVerdicts(r);
   if (verdicts.length) {
-    out.push('## Against the targets (issue 8)', '', '| target | measured | met |', '|---|---|:-:|', ...verdicts.map((v) => `| ${v.target} | ${v.measured} | ${v.met ? '✅' : '❌'} |`), '');
+    out.push('## Against the targets (issue 14)', '', '| target | measured | met |', '|---|---|:-:|', ...verdicts.map((v) => `| ${v.target} | ${v.measured} | ${v.met ? '✅' : '❌'} |`), '');
   }
 
   if (r.scenarios.length) {
@@ -221,7 +242,7 @@ export function renderReport(r: ReportInput): string {
     );
     if (r.charts.throughput) out.push(`![throughput ratio to baseline](${r.charts.throughput})`, '');
     for (const sc of r.scenarios) {
-      out.push(`### ${sc.name}`, '', `Target for @wundr/otel: ≥ ${sc.target.toFixed(2)} of the baseline's req/s; RSS after the load ≤ +${RSS_TARGET_MIB} MB over the baseline's.`, '');
+      out.push(`### ${sc.name}`, '', `Target for @wundr/otel: ≥ ${sc.target.toFixed(2)} of the baseline's req/s; RSS after the load ≤ +${RSS_TARGET_MIB} MiB over the baseline's (goal + 40).`, '');
       out.push(...httpTable(sc.summary, sc.target), '');
       const failures = sc.summary.flatMap((v) => v.failures.map((f) => `- ${v.name}: ${f}`));
       if (failures.length) out.push('Failed runs:', '', ...failures, '');

@@ -10,7 +10,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { TraceRing } from '../../src/embedded/TraceRing.ts';
+import { hexTail32, TraceRing } from '../../src/embedded/TraceRing.ts';
 import { legacySpan, listTraces, summarize, traceView } from '../../src/embedded/traceViews.ts';
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -190,4 +190,15 @@ test('above tracesPerSecond, ordinary traces are passed over by trace id (never 
   assert.ok(passed, 'some root was passed over');
   tracer.startSpan('late child', { startTime: start }, trace.setSpan(context.active(), passed)).end(start + 2);
   assert.equal(ring.get(passed.spanContext().traceId), undefined, 'its late child is passed over too');
+});
+
+test('hexTail32 reads the last 8 hex digits of an id as parseInt does', () => {
+  const digits = '0123456789abcdefABCDEF';
+  for (let n = 0; n < 2000; n++) {
+    let id = '';
+    for (let i = 0; i < 32; i++) id += digits[Math.floor(Math.random() * digits.length)];
+    assert.equal(hexTail32(id), parseInt(id.slice(24), 16), id);
+  }
+  assert.equal(hexTail32('0'.repeat(24) + 'ffffffff'), 0xffffffff);
+  assert.equal(hexTail32('0'.repeat(32)), 0);
 });
