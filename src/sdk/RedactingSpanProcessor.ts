@@ -10,6 +10,8 @@ const CACHE_LIMIT = 4096;
 const URL_ATTRIBUTES: ReadonlySet<string> = new Set(['url.query', 'url.full', 'http.target', 'http.url']);
 /** Query parameters longer than this are not parsed (a hostile URL costs no more than its length). */
 const MAX_URL_LENGTH = 16_384;
+/** Spans with more attributes than this are always walked key by key. */
+const MAX_REMEMBERED_KEYS = 64;
 
 /**
  * Redacts secret-looking span attributes with the list of LOG_REDACT_KEYS
@@ -31,6 +33,8 @@ const MAX_URL_LENGTH = 16_384;
 export class RedactingSpanProcessor implements SpanProcessor {
   private readonly keys: ReadonlySet<string>;
   private readonly decided = new Map<string, boolean>();
+  /** The keys of the last span with nothing to redact (see sameCleanKeys). */
+  private cleanKeys: string[] | undefined;
 
   constructor(keys: readonly string[]) {
     this.keys = new Set(keys.map(normalizeKey).filter((k) => k !== ''));
@@ -46,20 +50,44 @@ export class RedactingSpanProcessor implements SpanProcessor {
     return d;
   }
 
+  /**
+   * Whether `attributes` has exactly the keys, in order, of the last span
+   * found to have neither a secret nor a URL attribute. Spans of one kind
+   * (every HTTP server span) have the same keys in the same order: a
+   * comparison of interned strings per key instead of a lookup.
+   */
+  private sameCleanKeys(attributes: Attributes): boolean {
+    const last = this.cleanKeys;
+    if (last === undefined) return false;
+    let i = 0;
+    for (const k in attributes) if (last[i++] !== k) return false;
+    return i === last.length;
+  }
+
   onStart(): void {}
 
   onEnding(span: Span): void {
     if (this.keys.size === 0) return;
     try {
       const attributes = span.attributes;
-      for (const k in attributes) {
-        const v = attributes[k];
-        if (this.isSecret(k)) {
-          if (v !== REDACTED) span.setAttribute(k, REDACTED);
-        } else if (typeof v === 'string' && URL_ATTRIBUTES.has(k)) {
-          const clean = this.redactQuery(v);
-          if (clean !== v) span.setAttribute(k, clean);
+      if (!this.sameCleanKeys(attributes)) {
+        const keys: string[] = [];
+        let clean = true;
+        for (const k in attributes) {
+          keys.push(k);
+          const v = attributes[k];
+          if (this.isSecret(k)) {
+            clean = false;
+            if (v !== REDACTED) span.setAttribute(k, REDACTED);
+          } else if (URL_ATTRIBUTES.has(k)) {
+            clean = false;
+            if (typeof v === 'string') {
+              const c = this.redactQuery(v);
+              if (c !== v) span.setAttribute(k, c);
+            }
+          }
         }
+        this.cleanKeys = clean && keys.length <= MAX_REMEMBERED_KEYS ? keys : undefined;
       }
       for (const e of span.events) if (e.attributes) this.scrub(e.attributes);
       for (const l of span.links) if (l.attributes) this.scrub(l.attributes);

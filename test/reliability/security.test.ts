@@ -218,6 +218,41 @@ for (const mode of ['diagnostics_channel', 'instrumentation'] as const) test(`no
   await app.child.exited();
 });
 
+test('in process: a span with the keys of the previous clean span, plus or minus one, is still redacted key by key', async () => {
+  const { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace');
+  const { RedactingSpanProcessor } = await import('../../src/sdk/RedactingSpanProcessor.ts');
+  const { DEFAULT_REDACT_KEYS } = await import('../../src/config.ts');
+  const mem = new InMemorySpanExporter();
+  const tracer = new TracerProvider({ spanProcessors: [new RedactingSpanProcessor(DEFAULT_REDACT_KEYS), new SimpleSpanProcessor({ exporter: mem })] }).getTracer('t');
+  const shapes: Record<string, unknown>[] = [
+    { 'http.request.method': 'GET', 'url.path': '/a' },
+    { 'http.request.method': 'GET', 'url.path': '/b' },
+    { 'http.request.method': 'GET', 'url.path': '/c', 'user.api_key': 'canary-1' },
+    { 'http.request.method': 'GET', 'url.path': '/c', 'user.api_key': 'canary-1b' },
+    { 'http.request.method': 'GET', 'url.path': '/d' },
+    { 'http.request.method': 'GET', 'url.full': 'https://h/?token=canary-2' },
+    { 'http.request.method': 'GET', 'url.full': 'https://h/?token=canary-3' },
+    { 'url.path': '/e', 'http.request.method': 'GET' },
+    { 'http.request.method': 'GET' },
+    { 'http.request.method': 'GET', password: 'canary-4' },
+    { 'http.request.method': 'GET', 'url.path': '/f' },
+    { 'http.request.method': 'GET', 'url.path': '/g' },
+  ];
+  for (const attributes of shapes) {
+    const span = tracer.startSpan('s');
+    span.setAttributes(attributes as never);
+    span.end();
+  }
+  const got = mem.getFinishedSpans().map((s) => s.attributes);
+  assert.equal(got.length, shapes.length);
+  assert.ok(!JSON.stringify(got).includes('canary'), JSON.stringify(got));
+  assert.equal(got[2]!['user.api_key'], '[REDACTED]');
+  assert.equal(got[3]!['user.api_key'], '[REDACTED]');
+  assert.equal(got[6]!['url.full'], 'https://h/?token=REDACTED');
+  assert.equal(got[9]!['password'], '[REDACTED]');
+  assert.equal(got[11]!['url.path'], '/g');
+});
+
 test('in process: the span redaction rule (key or any dotted segment; events and links; query parameters in URLs)', async () => {
   const { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace');
   const { RedactingSpanProcessor } = await import('../../src/sdk/RedactingSpanProcessor.ts');
