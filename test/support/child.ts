@@ -4,6 +4,7 @@
  * stderr collected, and a guaranteed kill when a test ends.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as http from 'node:http';
@@ -13,8 +14,36 @@ export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const NODE = path.join(ROOT, 'node_modules', '.bin', 'node');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
+/**
+ * Below the kernel's ephemeral range: a port picked here and bound by a
+ * child a few seconds later cannot meanwhile be taken as the local port of
+ * some outgoing connection (a port the kernel hands out for `listen(0)` is
+ * in that range, and once an e2e run had started a dozen programs talking
+ * to each other, one daemon's pre-picked port was gone: EADDRINUSE).
+ */
+const PICK_LOW = 10_000;
+const pickHigh = ((): number => {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > PICK_LOW + 1000 ? low : PICK_LOW;
+  } catch {
+    return PICK_LOW;
+  }
+})();
+/** Each test process walks the range from its own offset, so concurrent ones rarely try the same ports. */
+let pickNext = (process.pid * 7919) % Math.max(1, pickHigh - PICK_LOW);
+const picked = new Set<number>();
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.unref();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.unref();
@@ -24,6 +53,22 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** A port that was free a moment ago on 127.0.0.1, outside the ephemeral range when the system leaves room below it. */
+export async function freePort(): Promise<number> {
+  const span = pickHigh - PICK_LOW;
+  if (span < 1000) return kernelPort();
+  for (let tries = 0; tries < 100; tries++) {
+    pickNext = (pickNext + 1 + (tries % 7)) % span;
+    const port = PICK_LOW + pickNext;
+    if (picked.has(port)) continue;
+    if (await canListen(port)) {
+      picked.add(port);
+      return port;
+    }
+  }
+  return kernelPort();
 }
 
 export interface Child {
