@@ -46,7 +46,7 @@ import { requestContext } from './RequestContext.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { errorTypeOf, failSpan } from '../tracing/spans.ts';
 import { KeyedHistogram } from '../metrics/families/keyedHistogram.ts';
-import { setPrimitiveAttribute, setPrimitiveAttributes } from './internals/sdk-trace.ts';
+import { adoptPrimitiveAttributes, setPrimitiveAttribute } from './internals/sdk-trace.ts';
 
 export const HTTP_SCOPE = '@wundr/otel/http';
 
@@ -368,7 +368,7 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
     // them) and gets them only when it records: an unsampled request builds none.
     const parent = propagation.extract(ROOT_CONTEXT, headers);
     const span = tracer.startSpan(normalized === '_OTHER' ? 'HTTP' : normalized, { kind: SpanKind.SERVER }, parent);
-    if (span.isRecording()) setPrimitiveAttributes(span, requestAttributes(request, socket, normalized, method, scheme, version));
+    if (span.isRecording()) adoptPrimitiveAttributes(span, requestAttributes(request, socket, normalized, method, scheme, version));
     const state = new ServerRequest(span, performance.now(), normalized, scheme, version, response, end);
     const ctx = requestContext(parent, span, state);
     response[STATE] = state;

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { trace, type Attributes, type AttributeValue } from '@opentelemetry/api';
 import { AlwaysOnSampler, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { setPrimitiveAttribute, setPrimitiveAttributes } from '../../src/sdk/internals/sdk-trace.ts';
+import { adoptPrimitiveAttributes, setPrimitiveAttribute, setPrimitiveAttributes } from '../../src/sdk/internals/sdk-trace.ts';
 
 function tracerWith(limits: { attributeCountLimit?: number; attributeValueLengthLimit?: number }) {
   return new TracerProvider({ sampler: new AlwaysOnSampler(), spanLimits: limits }).getTracer('t');
@@ -29,18 +29,20 @@ const value: fc.Arbitrary<unknown> = fc.oneof(
   fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }),
 );
 
-test('sdk-trace: setPrimitiveAttributes gives a span what setAttributes gives it, limits and dropped count included', () => {
+test('sdk-trace: setPrimitiveAttributes and adoptPrimitiveAttributes give a span what setAttributes gives it, limits and dropped count included', () => {
   fc.assert(
     fc.property(
       fc.dictionary(key, value, { maxKeys: 14 }),
       fc.array(fc.tuple(key, fc.oneof(fc.string({ maxLength: 40 }), fc.integer(), fc.boolean())), { maxLength: 5 }),
       fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined }),
       fc.option(fc.integer({ min: -1, max: 30 }), { nil: undefined }),
-      (first, later, countLimit, lengthLimit) => {
+      fc.boolean(),
+      (first, later, countLimit, lengthLimit, adopt) => {
         const tracer = tracerWith({ attributeCountLimit: countLimit, attributeValueLengthLimit: lengthLimit });
         const ours = tracer.startSpan('s');
         const stock = tracer.startSpan('s');
-        assert.equal(setPrimitiveAttributes(ours, first as Attributes), true, 'the fast path is taken on an SDK span');
+        const given = { ...first } as Attributes;
+        assert.equal(adopt ? adoptPrimitiveAttributes(ours, given) : setPrimitiveAttributes(ours, given), true, 'the fast path is taken on an SDK span');
         stock.setAttributes(first as Attributes);
         for (const [k, v] of later) {
           setPrimitiveAttribute(ours, k, v);

@@ -81,6 +81,32 @@ export function setPrimitiveAttributes(span: Span, attributes: Attributes): bool
   return true;
 }
 
+/**
+ * As {@link setPrimitiveAttributes}, for a span that has no attribute yet
+ * and an object the caller made for it and will not touch again: when
+ * every value is a primitive within the limits, the object becomes the
+ * span's attributes as it is (no property added one by one to an empty
+ * object, no copy); otherwise the values go through
+ * {@link setPrimitiveAttributes}.
+ */
+export function adoptPrimitiveAttributes(span: Span, attributes: Attributes): boolean {
+  if (!isSpanImpl(span) || span._ended || span._attributesCount !== 0) return setPrimitiveAttributes(span, attributes);
+  const countLimit = span._spanLimits.attributeCountLimit ?? Infinity;
+  let lengthLimit = span._spanLimits.attributeValueLengthLimit ?? Infinity;
+  if (!(lengthLimit > 0)) lengthLimit = Infinity;
+  let n = 0;
+  for (const key in attributes) {
+    const value = attributes[key];
+    const t = typeof value;
+    if (key.length === 0 || (t !== 'number' && t !== 'boolean' && (t !== 'string' || (value as string).length > lengthLimit))) return setPrimitiveAttributes(span, attributes);
+    n++;
+  }
+  if (n > countLimit) return setPrimitiveAttributes(span, attributes);
+  span.attributes = attributes as Record<string, unknown>;
+  span._attributesCount = n;
+  return true;
+}
+
 /** One primitive attribute (see {@link setPrimitiveAttributes}). */
 export function setPrimitiveAttribute(span: Span, key: string, value: string | number | boolean): void {
   if (!isSpanImpl(span) || span._ended || key.length === 0) {
