@@ -44,6 +44,30 @@ function isSpanImpl(s: object): s is SpanImplAttributes {
   );
 }
 
+/** The value length limit as @opentelemetry/core applies it: one that is not positive is ignored (the SDK already warned of it). */
+function lengthLimitOf(span: SpanImplAttributes): number {
+  const limit = span._spanLimits.attributeValueLengthLimit ?? Infinity;
+  return limit > 0 ? limit : Infinity;
+}
+
+/** One valid key and primitive value, with the count limit (the dropped count and its one warning) and the length limit. */
+function put(span: SpanImplAttributes, key: string, value: string | number | boolean, lengthLimit: number): void {
+  const target = span.attributes;
+  const isNew = !Object.hasOwn(target, key);
+  if (isNew && span._attributesCount >= (span._spanLimits.attributeCountLimit ?? Infinity)) {
+    span._droppedAttributesCount++;
+    if (span._droppedAttributesCount === 1) diag.warn('Dropping extra attributes.');
+    return;
+  }
+  target[key] = typeof value === 'string' && value.length > lengthLimit ? value.substring(0, lengthLimit) : value;
+  if (isNew) span._attributesCount++;
+}
+
+function isPrimitive(value: unknown): value is string | number | boolean {
+  const t = typeof value;
+  return t === 'string' || t === 'number' || t === 'boolean';
+}
+
 /**
  * Sets attributes whose values are strings, numbers or booleans (others,
  * and undefined, go through `setAttribute` or are skipped as it skips
@@ -55,28 +79,12 @@ export function setPrimitiveAttributes(span: Span, attributes: Attributes): bool
     span.setAttributes(attributes);
     return false;
   }
-  const target = span.attributes;
-  const countLimit = span._spanLimits.attributeCountLimit ?? Infinity;
-  let lengthLimit = span._spanLimits.attributeValueLengthLimit ?? Infinity;
-  // As @opentelemetry/core: a limit that is not positive is ignored (it warns at each attribute; the SDK's own constructor already did).
-  if (!(lengthLimit > 0)) lengthLimit = Infinity;
+  const lengthLimit = lengthLimitOf(span);
   for (const key in attributes) {
-    let value = attributes[key];
-    const t = typeof value;
+    const value = attributes[key];
     if (value === undefined) continue;
-    if (key.length === 0 || (t !== 'string' && t !== 'number' && t !== 'boolean')) {
-      span.setAttribute(key, value);
-      continue;
-    }
-    const isNew = !Object.hasOwn(target, key);
-    if (isNew && span._attributesCount >= countLimit) {
-      span._droppedAttributesCount++;
-      if (span._droppedAttributesCount === 1) diag.warn('Dropping extra attributes.');
-      continue;
-    }
-    if (t === 'string' && (value as string).length > lengthLimit) value = (value as string).substring(0, lengthLimit);
-    target[key] = value;
-    if (isNew) span._attributesCount++;
+    if (key.length === 0 || !isPrimitive(value)) span.setAttribute(key, value);
+    else put(span, key, value, lengthLimit);
   }
   return true;
 }
@@ -91,17 +99,14 @@ export function setPrimitiveAttributes(span: Span, attributes: Attributes): bool
  */
 export function adoptPrimitiveAttributes(span: Span, attributes: Attributes): boolean {
   if (!isSpanImpl(span) || span._ended || span._attributesCount !== 0) return setPrimitiveAttributes(span, attributes);
-  const countLimit = span._spanLimits.attributeCountLimit ?? Infinity;
-  let lengthLimit = span._spanLimits.attributeValueLengthLimit ?? Infinity;
-  if (!(lengthLimit > 0)) lengthLimit = Infinity;
+  const lengthLimit = lengthLimitOf(span);
   let n = 0;
   for (const key in attributes) {
     const value = attributes[key];
-    const t = typeof value;
-    if (key.length === 0 || (t !== 'number' && t !== 'boolean' && (t !== 'string' || (value as string).length > lengthLimit))) return setPrimitiveAttributes(span, attributes);
+    if (key.length === 0 || !isPrimitive(value) || (typeof value === 'string' && value.length > lengthLimit)) return setPrimitiveAttributes(span, attributes);
     n++;
   }
-  if (n > countLimit) return setPrimitiveAttributes(span, attributes);
+  if (n > (span._spanLimits.attributeCountLimit ?? Infinity)) return setPrimitiveAttributes(span, attributes);
   span.attributes = attributes as Record<string, unknown>;
   span._attributesCount = n;
   return true;
@@ -109,18 +114,6 @@ export function adoptPrimitiveAttributes(span: Span, attributes: Attributes): bo
 
 /** One primitive attribute (see {@link setPrimitiveAttributes}). */
 export function setPrimitiveAttribute(span: Span, key: string, value: string | number | boolean): void {
-  if (!isSpanImpl(span) || span._ended || key.length === 0) {
-    span.setAttribute(key, value);
-    return;
-  }
-  const target = span.attributes;
-  const isNew = !Object.hasOwn(target, key);
-  if (isNew && span._attributesCount >= (span._spanLimits.attributeCountLimit ?? Infinity)) {
-    span._droppedAttributesCount++;
-    if (span._droppedAttributesCount === 1) diag.warn('Dropping extra attributes.');
-    return;
-  }
-  const lengthLimit = span._spanLimits.attributeValueLengthLimit ?? Infinity;
-  target[key] = typeof value === 'string' && lengthLimit > 0 && value.length > lengthLimit ? value.substring(0, lengthLimit) : value;
-  if (isNew) span._attributesCount++;
+  if (!isSpanImpl(span) || span._ended || key.length === 0) span.setAttribute(key, value);
+  else put(span, key, value, lengthLimitOf(span));
 }
