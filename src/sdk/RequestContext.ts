@@ -14,6 +14,12 @@
  * (a child span's, suppressed tracing, baggage) builds the stacked
  * contexts once and derives from them.
  *
+ * The span is read from the RPC metadata (its `span`, the request's
+ * SERVER span) at each read, so the request's end can swap the ended span
+ * for a non-recording one of the same span context: a keep-alive timer
+ * that still holds this context then holds a few bytes, not the ended
+ * span with its attributes and times (docs/PERFORMANCE.md).
+ *
  * The two keys are the API's own, learned at load by handing a probe
  * context to `trace.setSpan` and `setRPCMetadata`: no private member is
  * read. Should either not be learned, `requestContext` stacks the
@@ -43,17 +49,19 @@ function keyOf(set: (ctx: Context) => Context): symbol | undefined {
 const SPAN_KEY = keyOf((c) => trace.setSpan(c, trace.wrapSpanContext(INVALID_SPAN_CONTEXT)));
 const RPC_KEY = keyOf((c) => setRPCMetadata(c, { type: RPCType.HTTP, span: trace.wrapSpanContext(INVALID_SPAN_CONTEXT) }));
 
+/** The RPC metadata of an HTTP request, with its SERVER span. */
+export type RequestMetadata = RPCMetadata & { span: Span };
+
 class RequestContext implements Context {
   private stacked: Context | undefined;
 
   constructor(
     private readonly parent: Context,
-    private readonly span: Span,
-    private readonly rpc: RPCMetadata,
+    private readonly rpc: RequestMetadata,
   ) {}
 
   getValue(key: symbol): unknown {
-    if (key === SPAN_KEY) return this.span;
+    if (key === SPAN_KEY) return this.rpc.span;
     if (key === RPC_KEY) return this.rpc;
     return this.parent.getValue(key);
   }
@@ -67,14 +75,14 @@ class RequestContext implements Context {
   }
 
   private stack(): Context {
-    return (this.stacked ??= setRPCMetadata(trace.setSpan(this.parent, this.span), this.rpc));
+    return (this.stacked ??= setRPCMetadata(trace.setSpan(this.parent, this.rpc.span), this.rpc));
   }
 }
 
-/** `parent` with `span` as the active span and `rpc` as the RPC metadata. */
-export function requestContext(parent: Context, span: Span, rpc: RPCMetadata): Context {
-  if (SPAN_KEY === undefined || RPC_KEY === undefined) return setRPCMetadata(trace.setSpan(parent, span), rpc);
-  return new RequestContext(parent, span, rpc);
+/** `parent` with `rpc.span` as the active span and `rpc` as the RPC metadata. */
+export function requestContext(parent: Context, rpc: RequestMetadata): Context {
+  if (SPAN_KEY === undefined || RPC_KEY === undefined) return setRPCMetadata(trace.setSpan(parent, rpc.span), rpc);
+  return new RequestContext(parent, rpc);
 }
 
 /** Whether the API's keys were learned (tests). */

@@ -41,8 +41,8 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType, type RPCMetadata } from '@opentelemetry/core';
-import { requestContext } from './RequestContext.ts';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import { requestContext, type RequestMetadata } from './RequestContext.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { errorTypeOf, failSpan } from '../tracing/spans.ts';
 import { KeyedHistogram } from '../metrics/families/keyedHistogram.ts';
@@ -85,11 +85,12 @@ type Ender = (res: Res, state: ServerRequest, aborted: boolean, crash?: { error:
  * long-lived map, were promoted to the old generation to die there (150
  * bytes a request, most of the preload's old-space growth under load).
  */
-class ServerRequest implements RPCMetadata {
+class ServerRequest implements RequestMetadata {
   readonly type = RPCType.HTTP;
   route: string | undefined = undefined;
   constructor(
-    readonly span: Span,
+    /** The SERVER span; once ended, a non-recording span of the same span context (see `end`). */
+    public span: Span,
     readonly start: number,
     readonly method: string,
     readonly scheme: string,
@@ -320,7 +321,15 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
       setPrimitiveAttribute(span, 'http.route', route);
       span.updateName(`${state.method === '_OTHER' ? 'HTTP' : state.method} ${route}`);
     }
+    const recorded = span.isRecording();
     span.end();
+    // The request's context outlives it: Node's keep-alive timer holds the
+    // context the response ended in until the socket's next request or
+    // close, and code the handler left running keeps it as its active
+    // context. Past this point that context needs only the span context
+    // (child spans, log correlation, injection); the ended span, its
+    // attributes and times, can go while young.
+    if (recorded) state.span = trace.wrapSpanContext(span.spanContext());
     if (histogram === undefined) return;
     const k = lastKey;
     let key: string;
@@ -370,7 +379,7 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
     const span = tracer.startSpan(normalized === '_OTHER' ? 'HTTP' : normalized, { kind: SpanKind.SERVER }, parent);
     if (span.isRecording()) adoptPrimitiveAttributes(span, requestAttributes(request, socket, normalized, method, scheme, version));
     const state = new ServerRequest(span, performance.now(), normalized, scheme, version, response, end);
-    const ctx = requestContext(parent, span, state);
+    const ctx = requestContext(parent, state);
     response[STATE] = state;
     response.on('close', onClose);
     if (hasBody(headers)) cm.bind(ctx, request);

@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as http from 'node:http';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { context, ROOT_CONTEXT, createContextKey } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, createContextKey, trace, type Context } from '@opentelemetry/api';
+import { getRPCMetadata, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { AlwaysOnSampler, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlpReceiver.ts';
 import { FIXTURES, freePort, request, runChild, eventually, type Child } from '../support/child.ts';
 import { WundrContextManager } from '../../src/sdk/WundrContextManager.ts';
@@ -292,6 +294,56 @@ test('in process: a failing tracer never reaches the host (no uncaught exception
   } finally {
     undo();
     process.off('uncaughtException', onUncaught);
+    server.close();
+  }
+});
+
+test('in process: once its response finished, a request\'s context holds a non-recording span of the same span context, and the ended span can be collected', async () => {
+  // The context a handler ran in outlives its request (Node's keep-alive
+  // timer, work the handler left running): it must not keep the ended span.
+  const setFlags = (await import('node:v8')).setFlagsFromString;
+  setFlags('--expose-gc');
+  const gc = (await import('node:vm')).runInNewContext('gc') as () => void;
+  const exporter = new InMemorySpanExporter();
+  const provider = new TracerProvider({ sampler: new AlwaysOnSampler(), spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const cm = new WundrContextManager().enable();
+  const undo = startHttpServerSpans({ tracerProvider: provider, contextManager: cm });
+  let kept: Context | undefined;
+  let ended: WeakRef<object> | undefined;
+  const server = http.createServer((_req, res) => {
+    kept = cm.active();
+    ended = new WeakRef(trace.getSpan(kept)!);
+    assert.equal(trace.getSpan(kept)!.isRecording(), true, 'the handler runs in the recording SERVER span');
+    res.end('fine');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    const port = (server.address() as { port: number }).port;
+    assert.equal((await request(port, '/items')).body, 'fine');
+    await eventually(async () => assert.equal(exporter.getFinishedSpans().length, 1));
+    const sc = exporter.getFinishedSpans()[0]!.spanContext();
+    const after = trace.getSpan(kept!)!;
+    assert.notEqual(after, ended!.deref(), 'the ended span was swapped out');
+    assert.equal(after.isRecording(), false);
+    assert.deepEqual(after.spanContext(), sc, 'the same span context');
+    assert.equal((getRPCMetadata(kept!) as { span?: unknown }).span, after, 'the RPC metadata reads the same span');
+    const child = provider.getTracer('t').startSpan('late work', {}, kept);
+    child.end();
+    assert.equal(child.spanContext().traceId, sc.traceId);
+    assert.equal((child as unknown as { parentSpanContext?: { spanId: string } }).parentSpanContext?.spanId, sc.spanId, 'work after the response still parents on the SERVER span');
+    const carrier: Record<string, string> = {};
+    new W3CTraceContextPropagator().inject(kept!, carrier, { set: (c, k, v) => ((c as Record<string, string>)[k] = v) });
+    assert.equal(carrier.traceparent, `00-${sc.traceId}-${sc.spanId}-01`);
+    exporter.reset();
+    for (let i = 0; i < 10 && ended!.deref() !== undefined; i++) {
+      await new Promise((r) => setImmediate(r));
+      gc();
+    }
+    assert.equal(ended!.deref(), undefined, 'the ended span was collected while its context is still held');
+    assert.ok(kept);
+  } finally {
+    undo();
+    cm.disable();
     server.close();
   }
 });

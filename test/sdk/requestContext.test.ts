@@ -34,7 +34,7 @@ test('reads answer as the stacked contexts; derived contexts carry everything', 
   for (const parent of parents()) {
     const span = tracer.startSpan('GET', {}, parent);
     const rpc = { type: RPCType.HTTP, span };
-    const ours = requestContext(parent, span, rpc);
+    const ours = requestContext(parent, rpc);
     const stacked = setRPCMetadata(trace.setSpan(parent, span), rpc);
     assert.notEqual(ours.constructor, stacked.constructor, 'not the stacked contexts themselves');
     for (const c of [ours, stacked]) {
@@ -83,7 +83,7 @@ test('context.with makes it the active context, as any context', () => {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const tracer = new TracerProvider().getTracer('t');
   const span = tracer.startSpan('GET');
-  const ctx = requestContext(ROOT_CONTEXT, span, { type: RPCType.HTTP, span });
+  const ctx = requestContext(ROOT_CONTEXT, { type: RPCType.HTTP, span });
   context.with(ctx, () => {
     assert.equal(context.active(), ctx);
     assert.equal(trace.getActiveSpan(), span);
