@@ -38,7 +38,7 @@ export interface ReportInput {
   quick: boolean;
   machine: Machine;
   settings: { rounds: number; durationS: number; warmupS: number; connections: number };
-  scenarios: { name: string; workIters: number; target: number; summary: Summary[] }[];
+  scenarios: { name: string; workIters: number; target: number; /** Absent in runs saved before it varied by scenario: settings.warmupS. */ warmupS?: number; summary: Summary[] }[];
   startup?: { rounds: number; rows: StartupRow[] };
   ablation?: { rounds: number; durationS: number; summary: Summary[]; why: Record<string, string> };
   memory?: { durationS: number; rate: number; result: MemoryResult };
@@ -230,7 +230,7 @@ export function renderReport(r: ReportInput): string {
     out.push(
       '## HTTP server overhead',
       '',
-      `bench/server.ts (node:http, keep-alive, answers \`ok\`) started fresh for each run; autocannon with ${s.connections} connections for ${s.durationS} s after a ${s.warmupS} s warm-up; ${s.rounds} rounds, the variants interleaved in a rotating order; the ratio is the median of the per-round ratios to the baseline of the same round.`,
+      `bench/server.ts (node:http, keep-alive, answers \`ok\`) started fresh for each run; autocannon with ${s.connections} connections for ${s.durationS} s after a warm-up (given under each scenario); ${s.rounds} rounds, the variants interleaved in a rotating order; the ratio is the median of the per-round ratios to the baseline of the same round.`,
       '',
       '- **server CPU µs/req**: user+system CPU of the server process (from /proc) over the measured run, per request answered. On a shared, noisy machine this is the steadier view: the **CPU-cost ratio** (baseline µs/req ÷ variant µs/req) is the throughput ratio the server would reach if it had a core to itself.',
       '- **exported per request**: spans (OTLP) or traces (Datadog) that reached the sink, counted after the server\'s graceful stop, over the requests autocannon counted (warm-up included). It can exceed 100 % by the requests still in flight when autocannon stops (at most one per connection per run).',
@@ -242,7 +242,20 @@ export function renderReport(r: ReportInput): string {
     );
     if (r.charts.throughput) out.push(`![throughput ratio to baseline](${r.charts.throughput})`, '');
     for (const sc of r.scenarios) {
-      out.push(`### ${sc.name}`, '', `Target for @wundr/otel: ≥ ${sc.target.toFixed(2)} of the baseline's req/s; RSS after the load ≤ +${RSS_TARGET_MIB} MiB over the baseline's (goal + 40).`, '');
+      const warm = sc.warmupS ?? s.warmupS;
+      const warmReqs = sc.summary.find((v) => v.id === 'baseline' && !v.skipped)?.rps;
+      out.push(
+        `### ${sc.name}`,
+        '',
+        `Target for @wundr/otel: ≥ ${sc.target.toFixed(2)} of the baseline's req/s; RSS after the load ≤ +${RSS_TARGET_MIB} MiB over the baseline's (goal + 40).`,
+        '',
+        `Warm-up: ${warm} s of the same load before each measured run${warmReqs ? ` (about ${Math.round((warm * warmReqs) / 1000)}k requests at the baseline's rate)` : ''}.${
+          sc.workIters > 0
+            ? ' V8 optimises a function after enough calls, not after enough time: at ~1,000 req/s, compilations (the bare server\'s too) go on for 15–20 s, so a short warm-up measures how fast each variant\'s code gets optimised rather than what a request costs a running daemon (`node build/bench/run.js --only http --work-warmup 2` measures that start instead).'
+            : ''
+        }`,
+        '',
+      );
       out.push(...httpTable(sc.summary, sc.target), '');
       const failures = sc.summary.flatMap((v) => v.failures.map((f) => `- ${v.name}: ${f}`));
       if (failures.length) out.push('Failed runs:', '', ...failures, '');
