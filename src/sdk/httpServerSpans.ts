@@ -38,6 +38,7 @@ import {
   type MeterProvider,
   context,
   type Span,
+  type SpanContext,
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
@@ -259,6 +260,18 @@ function requestAttributes(request: IncomingMessage, socket: StartMessage['socke
 }
 
 /**
+ * What a request's context keeps of its ended SERVER span: a non-recording
+ * span of the same span context, with the parent's span context (log lines
+ * written after the response carry parentSpanId, StructuredLogger).
+ */
+function endedView(span: Span): Span {
+  const view = trace.wrapSpanContext(span.spanContext());
+  const parent = (span as { parentSpanContext?: SpanContext }).parentSpanContext;
+  if (parent !== undefined) (view as Span & { parentSpanContext?: SpanContext }).parentSpanContext = parent;
+  return view;
+}
+
+/**
  * Subscribes to the two channels; returns the undo (unsubscribes). Spans of
  * requests still in flight then end on their response's 'close'.
  */
@@ -329,7 +342,7 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
     // context. Past this point that context needs only the span context
     // (child spans, log correlation, injection); the ended span, its
     // attributes and times, can go while young.
-    if (recorded) state.span = trace.wrapSpanContext(span.spanContext());
+    if (recorded) state.span = endedView(span);
     if (histogram === undefined) return;
     const k = lastKey;
     let key: string;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as http from 'node:http';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { context, ROOT_CONTEXT, createContextKey, trace, type Context } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, createContextKey, propagation, trace, type Context } from '@opentelemetry/api';
 import { getRPCMetadata, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AlwaysOnSampler, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlpReceiver.ts';
@@ -307,6 +307,7 @@ test('in process: once its response finished, a request\'s context holds a non-r
   const exporter = new InMemorySpanExporter();
   const provider = new TracerProvider({ sampler: new AlwaysOnSampler(), spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   const cm = new WundrContextManager().enable();
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const undo = startHttpServerSpans({ tracerProvider: provider, contextManager: cm });
   let kept: Context | undefined;
   let ended: WeakRef<object> | undefined;
@@ -334,6 +335,25 @@ test('in process: once its response finished, a request\'s context holds a non-r
     const carrier: Record<string, string> = {};
     new W3CTraceContextPropagator().inject(kept!, carrier, { set: (c, k, v) => ((c as Record<string, string>)[k] = v) });
     assert.equal(carrier.traceparent, `00-${sc.traceId}-${sc.spanId}-01`);
+    assert.equal((after as { parentSpanContext?: unknown }).parentSpanContext, undefined, 'no parent, none kept');
+
+    // With a remote parent, the view keeps the parent's span context: StructuredLogger reads it for parentSpanId.
+    const parentId = 'b7ad6b7169203331';
+    const traced = await new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, path: '/traced', headers: { traceparent: `00-0af7651916cd43dd8448eb211c80319c-${parentId}-01` } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(String(res.statusCode)));
+        })
+        .on('error', reject);
+    });
+    assert.equal(traced, '200');
+    await eventually(async () => assert.equal(exporter.getFinishedSpans().length, 3, "and the late child span"));
+    const view = trace.getSpan(kept!) as { parentSpanContext?: { spanId: string; isRemote?: boolean }; isRecording(): boolean };
+    assert.equal(view.isRecording(), false);
+    assert.equal(view.parentSpanContext?.spanId, parentId);
+    assert.equal(view.parentSpanContext?.isRemote, true);
+
     exporter.reset();
     for (let i = 0; i < 10 && ended!.deref() !== undefined; i++) {
       await new Promise((r) => setImmediate(r));
@@ -343,6 +363,7 @@ test('in process: once its response finished, a request\'s context holds a non-r
     assert.ok(kept);
   } finally {
     undo();
+    propagation.disable();
     cm.disable();
     server.close();
   }
