@@ -10,9 +10,9 @@
  *
  * It is a Context as the API defines one (getValue, setValue,
  * deleteValue): reading the span, the RPC metadata or anything the parent
- * holds answers as the stacked contexts would; deriving a context from it
- * (a child span's, suppressed tracing, baggage) builds the stacked
- * contexts once and derives from them.
+ * holds answers as the stacked contexts would, and so does every context
+ * derived from it (a child span's, suppressed tracing, baggage), which
+ * holds its own keys and reads the rest through this one.
  *
  * The span is read from the RPC metadata (its `span`, the request's
  * SERVER span) at each read, so the request's end can swap the ended span
@@ -53,8 +53,6 @@ const RPC_KEY = keyOf((c) => setRPCMetadata(c, { type: RPCType.HTTP, span: trace
 export type RequestMetadata = RPCMetadata & { span: Span };
 
 class RequestContext implements Context {
-  private stacked: Context | undefined;
-
   constructor(
     private readonly parent: Context,
     private readonly rpc: RequestMetadata,
@@ -67,15 +65,41 @@ class RequestContext implements Context {
   }
 
   setValue(key: symbol, value: unknown): Context {
-    return this.stack().setValue(key, value);
+    return new DerivedContext(this, new Map([[key, value]]));
   }
 
   deleteValue(key: symbol): Context {
-    return this.stack().deleteValue(key);
+    return new DerivedContext(this, new Map([[key, undefined]]));
+  }
+}
+
+/**
+ * A context derived from a request's (a child span's, suppressed tracing,
+ * baggage, a key of the app's): its own keys over the request context,
+ * which it reads through rather than copies, so it too sees the ended
+ * span's view once the request has ended instead of holding the span.
+ * A deleted key is kept as undefined (what getValue answers for it).
+ */
+class DerivedContext implements Context {
+  constructor(
+    private readonly base: RequestContext,
+    private readonly own: Map<symbol, unknown>,
+  ) {}
+
+  getValue(key: symbol): unknown {
+    return this.own.has(key) ? this.own.get(key) : this.base.getValue(key);
   }
 
-  private stack(): Context {
-    return (this.stacked ??= setRPCMetadata(trace.setSpan(this.parent, this.rpc.span), this.rpc));
+  setValue(key: symbol, value: unknown): Context {
+    const own = new Map(this.own);
+    own.set(key, value);
+    return new DerivedContext(this.base, own);
+  }
+
+  deleteValue(key: symbol): Context {
+    const own = new Map(this.own);
+    own.set(key, undefined);
+    return new DerivedContext(this.base, own);
   }
 }
 

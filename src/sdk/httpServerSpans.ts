@@ -43,7 +43,7 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
-import { requestContext, type RequestMetadata } from './RequestContext.ts';
+import { requestContext, requestContextKeysKnown, type RequestMetadata } from './RequestContext.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { errorTypeOf, failSpan } from '../tracing/spans.ts';
 import { KeyedHistogram } from '../metrics/families/keyedHistogram.ts';
@@ -334,7 +334,9 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
       setPrimitiveAttribute(span, 'http.route', route);
       span.updateName(`${state.method === '_OTHER' ? 'HTTP' : state.method} ${route}`);
     }
-    const recorded = span.isRecording();
+    // An SDK span, recording until now or ended early by the app (a
+    // non-recording span is already as small as its view).
+    const sdkSpan = span.isRecording() || (span as { ended?: unknown }).ended === true;
     span.end();
     // The request's context outlives it: Node's keep-alive timer holds the
     // context the response ended in until the socket's next request or
@@ -342,7 +344,8 @@ export function startHttpServerSpans(options: HttpServerSpansOptions): () => voi
     // context. Past this point that context needs only the span context
     // (child spans, log correlation, injection); the ended span, its
     // attributes and times, can go while young.
-    if (recorded) state.span = endedView(span);
+    // Without the API's keys the context stacks the API's own contexts, which hold the span itself: nothing to swap.
+    if (sdkSpan && requestContextKeysKnown) state.span = endedView(span);
     if (histogram === undefined) return;
     const k = lastKey;
     let key: string;

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as http from 'node:http';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, ROOT_CONTEXT, createContextKey, propagation, trace, type Context } from '@opentelemetry/api';
-import { getRPCMetadata, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { getRPCMetadata, isTracingSuppressed, suppressTracing, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AlwaysOnSampler, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlpReceiver.ts';
 import { FIXTURES, freePort, request, runChild, eventually, type Child } from '../support/child.ts';
@@ -298,6 +298,11 @@ test('in process: a failing tracer never reaches the host (no uncaught exception
   }
 });
 
+/** The span context of the last SERVER span exported. */
+function sc2(exporter: InMemorySpanExporter): { traceId: string; spanId: string } {
+  return exporter.getFinishedSpans().filter((s) => s.kind === 1).at(-1)!.spanContext();
+}
+
 test('in process: once its response finished, a request\'s context holds a non-recording span of the same span context, and the ended span can be collected', async () => {
   // The context a handler ran in outlives its request (Node's keep-alive
   // timer, work the handler left running): it must not keep the ended span.
@@ -310,19 +315,27 @@ test('in process: once its response finished, a request\'s context holds a non-r
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const undo = startHttpServerSpans({ tracerProvider: provider, contextManager: cm });
   let kept: Context | undefined;
+  // Contexts derived in the handler (a key of the app's, a child span's, suppressed tracing), held as long as `kept`.
+  let derived: Context[] = [];
   let ended: WeakRef<object> | undefined;
-  const server = http.createServer((_req, res) => {
+  const APP = createContextKey('app');
+  const server = http.createServer((req, res) => {
     kept = cm.active();
     ended = new WeakRef(trace.getSpan(kept)!);
     assert.equal(trace.getSpan(kept)!.isRecording(), true, 'the handler runs in the recording SERVER span');
+    const inner = provider.getTracer('t').startSpan('inner', {}, kept);
+    inner.end();
+    derived = [kept.setValue(APP, 1), trace.setSpan(kept, inner), suppressTracing(kept).setValue(APP, 2), kept.deleteValue(APP)];
+    // An app that ends the SERVER span itself: the view replaces it all the same.
+    if (req.url === '/early') trace.getSpan(kept)!.end();
     res.end('fine');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   try {
     const port = (server.address() as { port: number }).port;
     assert.equal((await request(port, '/items')).body, 'fine');
-    await eventually(async () => assert.equal(exporter.getFinishedSpans().length, 1));
-    const sc = exporter.getFinishedSpans()[0]!.spanContext();
+    await eventually(async () => assert.equal(exporter.getFinishedSpans().filter((x) => x.kind === 1).length, 1));
+    const sc = sc2(exporter);
     const after = trace.getSpan(kept!)!;
     assert.notEqual(after, ended!.deref(), 'the ended span was swapped out');
     assert.equal(after.isRecording(), false);
@@ -348,19 +361,38 @@ test('in process: once its response finished, a request\'s context holds a non-r
         .on('error', reject);
     });
     assert.equal(traced, '200');
-    await eventually(async () => assert.equal(exporter.getFinishedSpans().length, 3, "and the late child span"));
+    await eventually(async () => assert.equal(exporter.getFinishedSpans().filter((x) => x.kind === 1).length, 2));
     const view = trace.getSpan(kept!) as { parentSpanContext?: { spanId: string; isRemote?: boolean }; isRecording(): boolean };
     assert.equal(view.isRecording(), false);
     assert.equal(view.parentSpanContext?.spanId, parentId);
     assert.equal(view.parentSpanContext?.isRemote, true);
 
-    exporter.reset();
-    for (let i = 0; i < 10 && ended!.deref() !== undefined; i++) {
-      await new Promise((r) => setImmediate(r));
-      gc();
-    }
-    assert.equal(ended!.deref(), undefined, 'the ended span was collected while its context is still held');
-    assert.ok(kept);
+    const [withApp, withInner, suppressed, deleted] = derived;
+    assert.equal(trace.getSpan(withApp!), view, 'a derived context reads the view too');
+    assert.equal(withApp!.getValue(APP), 1);
+    assert.equal(trace.getSpan(withInner!)?.spanContext().traceId, sc2(exporter).traceId, "a child span's context keeps its child");
+    assert.equal(isTracingSuppressed(suppressed!), true);
+    assert.equal(suppressed!.getValue(APP), 2);
+    assert.equal(trace.getSpan(suppressed!), view);
+    assert.equal(getRPCMetadata(suppressed!), getRPCMetadata(kept!));
+    assert.equal(deleted!.getValue(APP), undefined);
+    assert.equal(trace.getSpan(deleted!), view);
+
+    const collected = async (what: string): Promise<void> => {
+      exporter.reset();
+      for (let i = 0; i < 10 && ended!.deref() !== undefined; i++) {
+        await new Promise((r) => setImmediate(r));
+        gc();
+      }
+      assert.equal(ended!.deref(), undefined, `${what}: the ended span was collected while its context and the contexts derived from it are still held`);
+      assert.ok(kept && derived.length === 4);
+    };
+    await collected('response finished');
+
+    assert.equal((await request(port, '/early')).body, 'fine');
+    await eventually(async () => assert.equal(trace.getSpan(kept!)?.isRecording(), false));
+    await eventually(async () => assert.notEqual(trace.getSpan(kept!), ended!.deref()));
+    await collected('span ended early by the app');
   } finally {
     undo();
     propagation.disable();
