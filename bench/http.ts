@@ -283,6 +283,23 @@ async function runOne(v: HttpVariant, workIters: number, o: HttpOptions): Promis
   }
 }
 
+/**
+ * The order of the variants in round `round`: a Williams design, so that
+ * over n rounds (2n for an odd n) each variant runs first once and runs
+ * right after each other variant once. A plain rotation keeps every
+ * variant behind the same one in every round, and whatever a run leaves
+ * behind (a machine still busy with the last server's exit, the sink
+ * digesting its exports) then always lands on the same variant: with the
+ * peers in the rotation, the baseline always ran right after dd-trace.
+ */
+export function roundOrder(round: number, n: number): number[] {
+  const first: number[] = [];
+  for (let lo = 0, hi = n - 1, j = 0; j < n; j++) first.push(j % 2 === 0 ? lo++ : hi--);
+  // 0, n-1, 1, n-2, …: successive differences all distinct mod n (for an even n).
+  const row = n % 2 === 1 && Math.floor(round / n) % 2 === 1 ? [...first].reverse() : first;
+  return row.map((v) => (v + round) % n);
+}
+
 /** One scenario (a handler doing `workIters` of bench/work.ts's spin per request), every variant, interleaved rounds. */
 export async function runScenario(name: string, workIters: number, o: HttpOptions): Promise<ScenarioResult> {
   const results: VariantResult[] = o.variants.map((variant) => ({
@@ -294,8 +311,7 @@ export async function runScenario(name: string, workIters: number, o: HttpOption
   }));
   const live = results.filter((r) => !r.skipped);
   for (let round = 0; round < o.rounds; round++) {
-    // Rotate the order so no variant always runs first (or right after the heaviest).
-    const order = live.map((_, i) => live[(i + round) % live.length]!);
+    const order = roundOrder(round, live.length).map((i) => live[i]!);
     const byId = new Map<string, RunSample>();
     for (const res of order) {
       const t0 = Date.now();

@@ -7,7 +7,7 @@
  *     [--connections C] [--memory-duration S] [--memory-rate R]
  *     [--startup-rounds N] [--only http,ablation,startup,memory,hot,profile]
  *     [--extra] [--profile auto|always|never] [--no-write]
- *   node build/bench/run.js --ab baseline,wundr,wundr-instr [--rounds N] [--duration S]
+ *   node build/bench/run.js --ab baseline,wundr,wundr-instr [--rounds N] [--duration S] [--ab-work]
  *   node build/bench/run.js --render build/bench/last-run.json   # re-render only
  *
  * --quick: short rounds for CI (about 3 minutes); numbers are indicative, and the
@@ -54,6 +54,8 @@ export interface RunOptions {
   out: string;
   /** `--ab id,id,…`: only an interleaved A/B of these variants (trivial handler), printed, nothing written. */
   ab?: string[];
+  /** `--ab-work`: the A/B with the 1 ms handler (and its warm-up) instead of the trivial one. */
+  abWork: boolean;
   /** `--render <json>`: re-render the report from a saved run (build/bench/last-run.json) without measuring. */
   render?: string;
 }
@@ -73,6 +75,7 @@ export function parseArgs(argv: string[]): RunOptions {
     // The cost breakdown takes minutes and is for diagnosis: full runs only.
     only: new Set(quick ? SECTIONS.filter((x) => x !== 'ablation') : SECTIONS),
     extra: false,
+    abWork: false,
     profile: 'auto',
     write: true,
     // A quick run's numbers are indicative only: they do not replace the committed report.
@@ -129,6 +132,9 @@ export function parseArgs(argv: string[]): RunOptions {
       }
       case '--ab':
         o.ab = (argv[++i] ?? '').split(',').filter(Boolean);
+        break;
+      case '--ab-work':
+        o.abWork = true;
         break;
       case '--render':
         o.render = path.resolve(argv[++i] ?? '');
@@ -243,18 +249,20 @@ async function runAb(o: RunOptions): Promise<void> {
   const sink = spawnNode([path.join(ROOT, 'build', 'bench', 'sink.js'), String(sinkPort)], process.env);
   await waitForPort(sinkPort, 10_000, sink.proc);
   try {
-    log(`A/B: ${variants.map((v) => v.id).join(', ')}; ${o.rounds} rounds × ${o.durationS} s`);
-    const sc = await runScenario('A/B', 0, {
+    const iters = o.abWork ? calibrate(1) : 0;
+    const warmupS = o.abWork ? o.workWarmupS : o.warmupS;
+    log(`A/B: ${variants.map((v) => v.id).join(', ')}; ${o.rounds} rounds × ${o.durationS} s after ${warmupS} s of warm-up; ${o.abWork ? `1 ms handler (${iters} iterations)` : 'trivial handler'}`);
+    const sc = await runScenario('A/B', iters, {
       rounds: o.rounds,
       durationS: o.durationS,
-      warmupS: o.warmupS,
+      warmupS,
       connections: o.connections,
       sinkUrl: `http://127.0.0.1:${sinkPort}`,
       sinkPid: sink.proc.pid,
       variants,
       log,
     });
-    process.stdout.write(`${httpTable(summarize(sc), TARGETS.trivial).join('\n')}\n`);
+    process.stdout.write(`${httpTable(summarize(sc), o.abWork ? TARGETS.work : TARGETS.trivial).join('\n')}\n`);
   } finally {
     await stopChild(sink, 2000);
   }
