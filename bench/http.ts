@@ -1,7 +1,7 @@
 /**
  * HTTP server overhead: bench/server.ts bare and under each preload, loaded
  * by autocannon from its own process on 127.0.0.1, variants interleaved over
- * rounds (the order rotates each round), every telemetry export going to
+ * rounds (in a balanced order, `roundOrder`), every telemetry export going to
  * the local sink (bench/sink.ts), whose counts show what was exported.
  */
 import { existsSync } from 'node:fs';

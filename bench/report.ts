@@ -230,7 +230,7 @@ export function renderReport(r: ReportInput): string {
     out.push(
       '## HTTP server overhead',
       '',
-      `bench/server.ts (node:http, keep-alive, answers \`ok\`) started fresh for each run; autocannon with ${s.connections} connections for ${s.durationS} s after a warm-up (given under each scenario); ${s.rounds} rounds, the variants interleaved in a rotating order; the ratio is the median of the per-round ratios to the baseline of the same round.`,
+      `bench/server.ts (node:http, keep-alive, answers \`ok\`) started fresh for each run; autocannon with ${s.connections} connections for ${s.durationS} s after a warm-up (given under each scenario); ${s.rounds} rounds, the variants interleaved in a balanced order (each variant runs first, and right after each other variant, equally often: a Williams design, roundOrder in bench/http.ts); the ratio is the median of the per-round ratios to the baseline of the same round.`,
       '',
       '- **server CPU µs/req**: user+system CPU of the server process (from /proc) over the measured run, per request answered. On a shared, noisy machine this is the steadier view: the **CPU-cost ratio** (baseline µs/req ÷ variant µs/req) is the throughput ratio the server would reach if it had a core to itself.',
       '- **exported per request**: spans (OTLP) or traces (Datadog) that reached the sink, counted after the server\'s graceful stop, over the requests autocannon counted (warm-up included). It can exceed 100 % by the requests still in flight when autocannon stops (at most one per connection per run).',
