@@ -69,7 +69,7 @@ class RequestContext implements Context {
   }
 
   deleteValue(key: symbol): Context {
-    return new DerivedContext(this, new Map([[key, undefined]]));
+    return this.setValue(key, undefined);
   }
 }
 
@@ -97,9 +97,7 @@ class DerivedContext implements Context {
   }
 
   deleteValue(key: symbol): Context {
-    const own = new Map(this.own);
-    own.set(key, undefined);
-    return new DerivedContext(this.base, own);
+    return this.setValue(key, undefined);
   }
 }
 
@@ -109,5 +107,5 @@ export function requestContext(parent: Context, rpc: RequestMetadata): Context {
   return new RequestContext(parent, rpc);
 }
 
-/** Whether the API's keys were learned (tests). */
+/** Whether the API's keys were learned: without them `requestContext` stacks the API's contexts, which hold the span itself. */
 export const requestContextKeysKnown = SPAN_KEY !== undefined && RPC_KEY !== undefined;
