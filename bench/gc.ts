@@ -128,7 +128,9 @@ async function promoted(id: string, seconds: number): Promise<void> {
       }
     }
     if (!text) throw new Error('no heap samples written');
-    const head = JSON.parse(text) as SamplingNode;
+    const profile = JSON.parse(text) as { head?: SamplingNode; error?: string };
+    if (!profile.head) throw new Error(`no heap profile: ${profile.error ?? text.slice(0, 200)}`);
+    const head = profile.head;
     const rows: [number, string][] = [];
     const walk = (n: SamplingNode, stack: string[]) => {
       const s = [frame(n), ...stack];

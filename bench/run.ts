@@ -8,6 +8,7 @@
  *     [--startup-rounds N] [--only http,ablation,startup,memory,hot,profile]
  *     [--extra] [--profile auto|always|never] [--no-write]
  *   node build/bench/run.js --ab baseline,wundr,wundr-instr [--rounds N] [--duration S] [--ab-work]
+ *   node build/bench/run.js --ab baseline,wundr,wundr+NAME=value   (a variant with variables added)
  *   node build/bench/run.js --render build/bench/last-run.json   # re-render only
  *
  * --quick: short rounds for CI (about 3 minutes); numbers are indicative, and the
@@ -239,10 +240,19 @@ function ratioChart(scenarios: { name: string; target: number; summary: Summary[
 /** An A/B of chosen variants on the trivial handler, as a markdown table on stdout (for trying a fix). */
 async function runAb(o: RunOptions): Promise<void> {
   const all = [...HTTP_VARIANTS, ...WUNDR_ABLATIONS, ...WUNDR_EXPERIMENTS];
-  const variants = o.ab!.map((id) => {
+  const variants = o.ab!.map((spec) => {
+    // `wundr+NAME=value+…`: a variant with variables added, for trying a setting without a new variant.
+    const [id, ...extra] = spec.split('+');
     const v = all.find((x) => x.id === id);
     if (!v) throw new Error(`--ab: unknown variant ${id} (${all.map((x) => x.id).join(', ')})`);
-    return v;
+    if (extra.length === 0) return v;
+    const vars: Record<string, string> = {};
+    for (const kv of extra) {
+      const eq = kv.indexOf('=');
+      if (eq <= 0) throw new Error(`--ab: ${spec}: expected NAME=value after '+', got '${kv}'`);
+      vars[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+    return { ...v, id: spec, name: `${v.name} ${extra.join(' ')}`, env: (ctx: Parameters<typeof v.env>[0]) => ({ ...v.env(ctx), ...vars }) };
   });
   if (variants[0]!.id !== 'baseline') variants.unshift(BASELINE);
   const sinkPort = await freePort();
