@@ -49,8 +49,7 @@ export class PromClientBridge implements MetricProducer {
 
   constructor(options: PromClientBridgeOptions = {}) {
     const given = options.registries;
-    // prom-client is loaded on first collection when no registry is given.
-    this.registries = given ? () => given : () => [(require('prom-client') as typeof import('prom-client')).register];
+    this.registries = given ? () => given : loadedDefaultRegistry;
   }
 
   async collect(): Promise<CollectionResult> {
@@ -78,6 +77,25 @@ export class PromClientBridge implements MetricProducer {
       errors,
     };
   }
+}
+
+let promClientId: string | null | undefined;
+
+/**
+ * prom-client's default registry once something has loaded prom-client: an
+ * application that never did has nothing in it, and loading it only to read
+ * an empty registry would cost every process ~2 MiB of heap.
+ */
+function loadedDefaultRegistry(): Registry[] {
+  if (promClientId === undefined) {
+    try {
+      promClientId = require.resolve('prom-client');
+    } catch {
+      promClientId = null;
+    }
+  }
+  const mod = promClientId === null ? undefined : require.cache[promClientId];
+  return mod?.loaded ? [(mod.exports as typeof import('prom-client')).register] : [];
 }
 
 function attrsOf(labels: Record<string, string | number> | undefined, omit?: string): Attributes {

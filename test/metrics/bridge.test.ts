@@ -127,3 +127,27 @@ test('values change between collections (read at collection time)', async () => 
   assert.equal(v1.dataPoints[0].value, 1);
   assert.equal(v2.dataPoints[0].value, 5);
 });
+
+test('the default registry is read once something has loaded prom-client; the bridge never loads it itself', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { join } = await import('node:path');
+  const bridge = join(__dirname, '..', '..', 'src', 'metrics', 'PromClientBridge.js');
+  const script = `
+    const { PromClientBridge } = require(${JSON.stringify(bridge)});
+    const loaded = () => Object.keys(require.cache).some((k) => /[\\\\/]node_modules[\\\\/]prom-client[\\\\/]/.test(k));
+    const names = (r) => r.resourceMetrics.scopeMetrics[0].metrics.map((m) => m.descriptor.name);
+    (async () => {
+      const b = new PromClientBridge();
+      const first = names(await b.collect());
+      const loadedByBridge = loaded();
+      const pc = require('prom-client');
+      new pc.Counter({ name: 'late_total', help: 'made after the first collection' }).inc();
+      console.log(JSON.stringify({ first, loadedByBridge, second: names(await b.collect()) }));
+    })();`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { first: string[]; loadedByBridge: boolean; second: string[] };
+  assert.deepEqual(out.first, []);
+  assert.equal(out.loadedByBridge, false, 'prom-client was loaded by the bridge');
+  assert.deepEqual(out.second, ['late_total']);
+});

@@ -33,12 +33,16 @@ export function createEncodedBatchExporter(signal: 'traces' | 'logs', options: O
   const s = SIGNALS[signal];
   const base = load('@opentelemetry/otlp-exporter-base');
   const http = load('@opentelemetry/otlp-exporter-base/node-http');
-  const stock = load('@opentelemetry/otlp-transformer')[s.response];
+  // The stock deserializer (and the protobuf tables it brings, ~1.5 MiB of
+  // heap) is needed only for a partial-success report: a full success is
+  // an empty body.
+  let stock: { deserializeResponse(data: Uint8Array): unknown } | undefined;
   const serializer = {
     // Requests concatenate into one (their fields are all repeated), should more than one come at once.
     serializeRequest: (batches: EncodedBatch[]): Uint8Array =>
       batches.length === 1 ? batches[0]!.bytes : Buffer.concat(batches.map((b) => b.bytes)),
-    deserializeResponse: (data: Uint8Array): unknown => stock.deserializeResponse(data),
+    deserializeResponse: (data: Uint8Array): unknown =>
+      data.length === 0 ? {} : (stock ??= load('@opentelemetry/otlp-transformer')[s.response]).deserializeResponse(data),
   };
   const config = http.convertLegacyHttpOptions(options, s.env, s.path, { 'Content-Type': 'application/x-protobuf' });
   const helper = { name: s.item, countItems: countEncoded };

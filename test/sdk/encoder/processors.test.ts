@@ -167,3 +167,31 @@ test('log records reach a real OTLP receiver, with body, severity, attributes an
     await rx.close();
   }
 });
+
+test("a collector's partial-success answer is reported as the stock exporter reports it; an empty answer is a plain success", async () => {
+  const { createServer } = await import('node:http');
+  // ExportTraceServiceResponse { partial_success { rejected_spans: 2, error_message: "x" } }, and then an empty one.
+  const answers = [Buffer.from([0x0a, 0x05, 0x08, 0x02, 0x12, 0x01, 0x78]), Buffer.alloc(0)];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(answers.shift()));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const warnings: string[] = [];
+  const { diag, DiagLogLevel } = await import('@opentelemetry/api');
+  diag.setLogger({ error: () => {}, warn: (...a: unknown[]) => warnings.push(a.map(String).join(' ')), info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
+  try {
+    const { port } = server.address() as { port: number };
+    const exporter = createEncodedBatchExporter('traces', { url: `http://127.0.0.1:${port}/v1/traces`, timeoutMillis: 5000 });
+    const send = () => new Promise<number>((r) => exporter.export([{ bytes: new Uint8Array(0), count: 3 } as EncodedBatch], (res) => r(res.code)));
+    assert.equal(await send(), ExportResultCode.SUCCESS);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, /Partial Success.*"rejectedSpans":"?2"?.*"errorMessage":"x"/);
+    assert.equal(await send(), ExportResultCode.SUCCESS);
+    assert.equal(warnings.length, 1, 'an empty answer reports nothing');
+    await exporter.shutdown();
+  } finally {
+    diag.disable();
+    await new Promise((r) => server.close(r));
+  }
+});
