@@ -139,6 +139,7 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
     disagree(r, 'OTEL_EXPORTER_PROMETHEUS_HOST', 'METRICS_HOST', host);
   }
   const collectDefault = r.get('METRICS_COLLECT_DEFAULT');
+  const gcPauses = r.get('WUNDR_OTEL_GC_PAUSES');
   const temporality = r.get('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE');
   const exportIntervalMs = r.get('OTEL_METRIC_EXPORT_INTERVAL');
   let exportTimeoutMs = r.get('OTEL_METRIC_EXPORT_TIMEOUT');
@@ -194,6 +195,7 @@ export function loadConfig(env: Env, facts: { stdoutIsTTY?: boolean } = {}): Con
       host,
       port,
       collectDefault,
+      gcPauses,
       exportIntervalMs,
       exportTimeoutMs,
       temporality,

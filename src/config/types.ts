@@ -116,6 +116,8 @@ export interface WundrOtelConfig {
     port: number;
     /** System (process) metrics of docs/METRICS.md. */
     collectDefault: boolean;
+    /** GC pauses into wundr_process_gc_duration_seconds (a 'gc' PerformanceObserver: costly, see docs/PERFORMANCE.md). */
+    gcPauses: boolean;
     exportIntervalMs: number;
     exportTimeoutMs: number;
     /** OTLP push: which instruments report deltas (the OTLP exporters' selectors of the same names). */

@@ -55,7 +55,7 @@ export function startSystemMetricsCollection(_intervalMs?: number): void {
 function startSystem(): void {
   if (system || !running?.meterProvider) return;
   try {
-    system = new SystemMetrics(running.meterProvider.getMeter(METER_NAME, PACKAGE_VERSION));
+    system = new SystemMetrics(running.meterProvider.getMeter(METER_NAME, PACKAGE_VERSION), { gcPauses: running.config.metrics.gcPauses });
   } catch (err) {
     diag.warn(`@wundr/otel: system metrics could not start: ${(err as Error).message}`);
   }

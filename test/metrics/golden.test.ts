@@ -47,6 +47,8 @@ before(async () => {
     OTEL_TRACES_EXPORTER: 'none',
     OTEL_LOGS_EXPORTER: 'none',
     HEALTH_CHECK_ENABLED: 'false',
+    // The whole catalogue, the opt-in GC pause histogram included.
+    WUNDR_OTEL_GC_PAUSES: 'true',
   });
   sdk = startSdk(config, { httpInstrumentation: false });
   await sdk.ready;

@@ -64,7 +64,7 @@ test('values are read at collection; lag samples land in the catalogue buckets',
 });
 
 test('GC pauses: each pause lands in wundr_process_gc_duration_seconds by kind, with prom-client\'s buckets', async () => {
-  const sm = new SystemMetrics(mp.getMeter('@wundr/otel'));
+  const sm = new SystemMetrics(mp.getMeter('@wundr/otel'), { gcPauses: true });
   try {
     await collect(); // start from an empty histogram
     // A forced full GC is a "major" entry; short-lived garbage gives "minor" scavenges.
@@ -92,6 +92,25 @@ test('GC pauses: each pause lands in wundr_process_gc_duration_seconds by kind, 
     sm.stop();
   }
   assert.equal(systemMetrics.gcDuration.read(), undefined);
+});
+
+test('GC pauses are not observed by default (WUNDR_OTEL_GC_PAUSES off): no pause recorded, no running total', async () => {
+  const sm = new SystemMetrics(mp.getMeter('@wundr/otel'));
+  try {
+    // The reader is cumulative and an earlier test recorded pauses: nothing may be added to them.
+    const pauses = async () => {
+      const h = (await collect()).get('wundr_process_gc_duration_seconds') as HistogramMetricData | undefined;
+      return (h?.dataPoints ?? []).reduce((n, p) => n + p.value.count, 0);
+    };
+    const before = await pauses();
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await pauses(), before, 'no pause recorded');
+    assert.equal(systemMetrics.gcDuration.read(), undefined);
+  } finally {
+    sm.stop();
+  }
 });
 
 test('old system-metric fields keep working: get() in prom-client shape, set() a harmless no-op', async () => {
