@@ -118,7 +118,19 @@ function normalizeMethod(method: string): string {
 }
 
 /** `host[:port]` or `[v6][:port]` of a Host header. */
+// The last Host header parsed: requests to a server repeat it, and the
+// same strings (not new slices) are then handed to the encoder's caches.
+let lastHost = '';
+let lastName = '';
+let lastPort: number | undefined;
+
 function hostAndPort(host: string, attributes: Attributes): void {
+  if (host !== lastHost) parseHost(host);
+  attributes['server.address'] = lastName;
+  if (lastPort !== undefined) attributes['server.port'] = lastPort;
+}
+
+function parseHost(host: string): void {
   let name = host;
   let port: string | undefined;
   if (host.startsWith('[')) {
@@ -134,11 +146,11 @@ function hostAndPort(host: string, attributes: Attributes): void {
       port = host.slice(colon + 1);
     }
   }
-  attributes['server.address'] = name;
-  if (port !== undefined) {
-    const n = Number(port);
-    if (Number.isInteger(n) && n > 0 && n < 65536) attributes['server.port'] = n;
-  }
+  let n: number | undefined = port === undefined ? undefined : Number(port);
+  if (n !== undefined && !(Number.isInteger(n) && n > 0 && n < 65536)) n = undefined;
+  lastHost = host;
+  lastName = name;
+  lastPort = n;
 }
 
 /**

@@ -418,3 +418,40 @@ test('client.address: Forwarded for= (RFC 7239), then the first X-Forwarded-For 
   for (const [headers, want] of cases) assert.equal(clientAddress(headers, '10.0.0.9'), want, JSON.stringify(headers));
   assert.equal(clientAddress({}, undefined), undefined);
 });
+
+test('in process: server.address and server.port come from each request\'s Host header, as it changes from one request to the next', async () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new TracerProvider({ sampler: new AlwaysOnSampler(), spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const cm = new WundrContextManager().enable();
+  const undo = startHttpServerSpans({ tracerProvider: provider, contextManager: cm });
+  const server = http.createServer((_req, res) => res.end('fine'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  // [Host header, server.address, server.port]: repeated hosts, IPv6, no port, a port out of range, a second colon.
+  const cases: [string, string, number | undefined][] = [
+    ['api.example:8080', 'api.example', 8080],
+    ['api.example:8080', 'api.example', 8080],
+    ['[::1]:9090', '::1', 9090],
+    ['[::1]', '::1', undefined],
+    ['plain', 'plain', undefined],
+    ['bad:99999', 'bad', undefined],
+    ['a:b:c', 'a:b:c', undefined],
+    ['api.example:8080', 'api.example', 8080],
+  ];
+  try {
+    const port = (server.address() as { port: number }).port;
+    for (const [host] of cases) {
+      await new Promise<void>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port, path: '/', agent, headers: { host } }, (res) => res.resume().on('end', resolve)).on('error', reject);
+      });
+    }
+    await eventually(async () => assert.equal(exporter.getFinishedSpans().length, cases.length));
+    const got = exporter.getFinishedSpans().map((s) => [s.attributes['server.address'], s.attributes['server.port']]);
+    assert.deepEqual(got, cases.map(([, name, p]) => [name, p]));
+  } finally {
+    undo();
+    agent.destroy();
+    server.close();
+    cm.disable();
+  }
+});
