@@ -65,7 +65,11 @@ export function parseArgs(argv: string[]): RunOptions {
   const quick = argv.includes('--quick');
   const o: RunOptions = {
     quick,
-    rounds: quick ? 2 : 4,
+    // Eight rounds: one process runs the same loop up to 3 % faster or slower than
+    // the next, and rounds of one variant differ by up to 30 % on a shared host;
+    // four rounds could not tell 0.95 from 0.97 (docs/PERFORMANCE.md). A multiple
+    // of the four variants keeps the order balanced (roundOrder).
+    rounds: quick ? 2 : 8,
     durationS: quick ? 3 : 10,
     warmupS: quick ? 1 : 2,
     workWarmupS: quick ? 3 : 15,
