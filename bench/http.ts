@@ -159,6 +159,12 @@ export const WUNDR_ABLATIONS: (HttpVariant & { why: string })[] = [
     'no recent-trace ring, no retention store, no page: what the embedded view costs',
   ),
   wundrWith(
+    'wundr-gcpauses',
+    'WUNDR_OTEL_GC_PAUSES=true',
+    { WUNDR_OTEL_GC_PAUSES: 'true' },
+    "GC pauses observed (opt-in): Node's 'gc' PerformanceObserver, about 8 KiB of old-space garbage per young collection",
+  ),
+  wundrWith(
     'wundr-instr',
     'WUNDR_OTEL_HTTP_SERVER_SPANS=instrumentation',
     { WUNDR_OTEL_HTTP_SERVER_SPANS: 'instrumentation' },
@@ -176,7 +182,7 @@ export const WUNDR_EXPERIMENTS: (HttpVariant & { why: string })[] = [
     id: 'wundr-semi4',
     name: 'experiment: node --max-semi-space-size=4',
     nodeArgs: ['--max-semi-space-size=4', '--require', REGISTER],
-    why: "a host V8 flag, not the package: caps the young generation, which V8 grows to 32 MiB under the preload's allocation rate (the baseline's stays at 4 MiB)",
+    why: "a host V8 flag, not the package: caps the young generation, which V8 grows as the bytes surviving young collections add up (to 16 MiB or more under this load; the baseline's stays at 4 MiB)",
   },
 ];
 
