@@ -26,10 +26,11 @@ test('values are read at collection; lag samples land in the catalogue buckets',
   const sm = new SystemMetrics(mp.getMeter('@wundr/otel'));
   try {
     assert.equal(SystemMetrics.current, sm);
-    await new Promise((r) => setTimeout(r, 50));
+    // The monitor samples every 100 ms: a stall of 300 ms delays one sample by more than 0.1 s.
+    await new Promise((r) => setTimeout(r, 250));
     const t0 = Date.now();
-    while (Date.now() - t0 < 150); // one long stall
-    await new Promise((r) => setTimeout(r, 50));
+    while (Date.now() - t0 < 300); // one long stall
+    await new Promise((r) => setTimeout(r, 250));
     assert.ok((systemMetrics.eventLoopLag.read() ?? 0) > 0, 'mean lag visible before collection');
     const m = await collect();
     const heap1 = m.get('wundr_process_memory_heap_bytes')!.dataPoints[0].value as number;
@@ -40,7 +41,7 @@ test('values are read at collection; lag samples land in the catalogue buckets',
     const h = lag.dataPoints[0].value;
     assert.deepEqual(h.buckets.boundaries, [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1]);
     assert.ok(h.count >= 3, `samples: ${h.count}`);
-    // The 150 ms stall is one sample above 0.1 s.
+    // The 300 ms stall is one sample above 0.1 s.
     const above100ms = h.buckets.counts.slice(5).reduce((a, b) => a + b, 0);
     assert.ok(above100ms >= 1, `counts ${h.buckets.counts.join(',')}`);
     assert.ok(h.max! >= 0.1 && h.max! < 5, `max ${h.max}`);
