@@ -162,7 +162,7 @@ export const WUNDR_ABLATIONS: (HttpVariant & { why: string })[] = [
     'wundr-gcpauses',
     'WUNDR_OTEL_GC_PAUSES=true',
     { WUNDR_OTEL_GC_PAUSES: 'true' },
-    "GC pauses observed (opt-in): Node's 'gc' PerformanceObserver, about 8 KiB of old-space garbage per young collection",
+    "GC pauses observed (opt-in): Node's 'gc' PerformanceObserver, 4–8 KiB of old-space garbage per young collection",
   ),
   wundrWith(
     'wundr-instr',

@@ -254,7 +254,7 @@ export const VARIABLES = {
   METRICS_COLLECT_DEFAULT: bool(true, 'process metrics (heap, RSS, CPU, fds, event-loop lag, uptime; GC pauses with `WUNDR_OTEL_GC_PAUSES`)'),
   WUNDR_OTEL_GC_PAUSES: bool(
     false,
-    "`true`: every GC pause into `wundr_process_gc_duration_seconds` (with METRICS_COLLECT_DEFAULT). Off by default: Node's 'gc' PerformanceObserver leaves about 8 KiB of old-generation garbage per collection (docs/PERFORMANCE.md)",
+    "`true`: every GC pause into `wundr_process_gc_duration_seconds` (with METRICS_COLLECT_DEFAULT). Off by default: Node's 'gc' PerformanceObserver leaves 4–8 KiB of old-generation garbage per collection (docs/PERFORMANCE.md)",
   ),
   TRACING_ENABLED: bool(true, '`false`: no span recorded or exported; context still propagates'),
   TRACING_SAMPLE_RATE: num(1, 0, 1, 'parent-based ratio sampler, 0.0–1.0', {
