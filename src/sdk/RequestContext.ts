@@ -101,11 +101,11 @@ class DerivedContext implements Context {
   }
 }
 
-/** `parent` with `rpc.span` as the active span and `rpc` as the RPC metadata. */
-export function requestContext(parent: Context, rpc: RequestMetadata): Context {
-  if (SPAN_KEY === undefined || RPC_KEY === undefined) return setRPCMetadata(trace.setSpan(parent, rpc.span), rpc);
-  return new RequestContext(parent, rpc);
-}
-
 /** Whether the API's keys were learned: without them `requestContext` stacks the API's contexts, which hold the span itself. */
 export const requestContextKeysKnown = SPAN_KEY !== undefined && RPC_KEY !== undefined;
+
+/** `parent` with `rpc.span` as the active span and `rpc` as the RPC metadata. */
+export function requestContext(parent: Context, rpc: RequestMetadata): Context {
+  if (!requestContextKeysKnown) return setRPCMetadata(trace.setSpan(parent, rpc.span), rpc);
+  return new RequestContext(parent, rpc);
+}

@@ -117,13 +117,13 @@ function normalizeMethod(method: string): string {
   return KNOWN_METHODS.has(upper) ? upper : '_OTHER';
 }
 
-/** `host[:port]` or `[v6][:port]` of a Host header. */
 // The last Host header parsed: requests to a server repeat it, and the
 // same strings (not new slices) are then handed to the encoder's caches.
 let lastHost = '';
 let lastName = '';
 let lastPort: number | undefined;
 
+/** server.address and server.port from `host[:port]` or `[v6][:port]` of a Host header. */
 function hostAndPort(host: string, attributes: Attributes): void {
   if (host !== lastHost) parseHost(host);
   attributes['server.address'] = lastName;
