@@ -33,6 +33,11 @@
       $('token-box').hidden = false;
       throw new Error('unauthorized');
     }
+    if (res.status === 403) {
+      // The endpoint says why (trace data answers loopback callers only without a token).
+      const body = await res.json().catch(() => ({}));
+      throw new Error(body.error || path + ': 403');
+    }
     if (!res.ok && res.status !== 503) throw new Error(path + ': ' + res.status);
     return res.json();
   }
@@ -236,6 +241,15 @@
     return 's' + (i < 0 ? 0 : i % 3);
   }
 
+  function tracesRefused(err) {
+    if (err.message === 'unauthorized') return;
+    const td = el('td', 'muted', err.message);
+    td.colSpan = 4;
+    const tr = el('tr');
+    tr.append(td);
+    $('traces').replaceChildren(tr);
+  }
+
   function renderTraces(list) {
     const body = $('traces');
     body.replaceChildren();
@@ -382,7 +396,10 @@
       get('health').then(renderHealth),
       get('alerts').then(renderAlerts),
       get('dashboard?since=' + since + '&raw=true&minute=false&hour=false&metric=' + metricNames().join(',')).then(renderCharts),
-      get(tracesQuery()).then(renderTraces),
+      get(tracesQuery()).then(renderTraces, (err) => {
+        tracesRefused(err);
+        throw err;
+      }),
     ];
     const results = await Promise.allSettled(jobs);
     const failed = results.filter((r) => r.status === 'rejected');
@@ -404,7 +421,7 @@
       b.addEventListener('click', () => {
         filter = b.dataset.filter;
         for (const o of document.querySelectorAll('.filters button')) o.classList.toggle('on', o === b);
-        get(tracesQuery()).then(renderTraces, () => {});
+        get(tracesQuery()).then(renderTraces, tracesRefused);
       });
     }
     $('trace-close').addEventListener('click', () => {

@@ -1,8 +1,9 @@
 /**
  * GET /dashboard, GET /traces, GET /traces/<traceId> and the page at `/`
  * with its assets. All GET; the data routes take the endpoint's bearer token
- * like the others. The page and its assets carry no data, so a browser can
- * load them without a header; the page's script sends the token it is given.
+ * like the others, and without one the trace routes answer loopback callers
+ * only. The page and its assets carry no data, so a browser can load them
+ * without a header; the page's script sends the token it is given.
  */
 import * as http from 'node:http';
 import * as fs from 'node:fs';
@@ -73,6 +74,7 @@ export function tracesRoute(o: TraceRouteOptions): Route {
   return {
     method: 'GET',
     path: '/traces',
+    requestData: true,
     handler: (req) => {
       const ring = o.ring();
       if (!ring) return json(200, { traces: [] });
@@ -97,6 +99,7 @@ export function traceRoute(o: TraceRouteOptions): Route {
     method: 'GET',
     path: '/traces/',
     prefix: true,
+    requestData: true,
     handler: async (req) => {
       const url = req.url ?? '';
       const q = url.indexOf('?');
@@ -113,6 +116,17 @@ export function traceRoute(o: TraceRouteOptions): Route {
       return json(200, view);
     },
   };
+}
+
+const refusedBy = new Set<string>();
+
+/** Once per peer: a refusal is a configuration to fix, not a passing failure, and the page shows nothing of it. */
+function warnRefused(base: string, status: number): void {
+  if (refusedBy.has(base)) return;
+  refusedBy.add(base);
+  diag.warn(
+    `@wundr/otel: trace peer ${base} refused the trace look-up (${status}); its spans are left out. Set the same WUNDR_OTEL_ENDPOINT_TOKEN on every peer (without one, a peer answers loopback callers only).`,
+  );
 }
 
 /** A peer's view of a trace; undefined when it has none, is down or answers garbage (bounded in time and size). */
@@ -133,6 +147,7 @@ export function fetchPeerTrace(base: string, traceId: string, token: string | un
           { timeout: PEER_TIMEOUT_MS, headers: token ? { authorization: `Bearer ${token}` } : {} },
           (res) => {
             if (res.statusCode !== 200) {
+              if (res.statusCode === 401 || res.statusCode === 403) warnRefused(base, res.statusCode);
               res.resume();
               return finish(undefined);
             }

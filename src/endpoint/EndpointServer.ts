@@ -22,6 +22,13 @@ export interface Route {
   admin?: boolean;
   /** Skips the bearer-token check (liveness probes). */
   public?: boolean;
+  /**
+   * Answers with what requests carried (span attributes, log lines): without
+   * an endpoint token, loopback callers only. The default listener is on
+   * 0.0.0.0 so that Prometheus can scrape it, and a scrape port is not a
+   * place to publish request data to the network.
+   */
+  requestData?: boolean;
   /** Matches every path that starts with `path` (e.g. `/traces/` for `/traces/<id>`). */
   prefix?: boolean;
 }
@@ -148,6 +155,7 @@ export class EndpointServer {
    * token, which grants everything); admin routes take the admin token only.
    * Without an admin token, state changes come from this machine only: a
    * listener on 0.0.0.0 must not let the network switch the daemon's logging.
+   * Without an endpoint token, request data stays on this machine the same way.
    */
   private denied(req: http.IncomingMessage, route: Route): RouteResponse | undefined {
     const { token } = this.options;
@@ -160,7 +168,12 @@ export class EndpointServer {
       }
       return undefined;
     }
-    if (route.public || !token) return undefined;
+    if (route.public) return undefined;
+    if (!token) {
+      if (!route.requestData || isLoopbackAddress(req.socket.remoteAddress)) return undefined;
+      if (adminToken) return this.bears(req, adminToken) ? undefined : unauthorized();
+      return errorResponse(403, 'trace data answers loopback callers only; set WUNDR_OTEL_ENDPOINT_TOKEN to allow remote callers with that bearer token');
+    }
     if (this.bears(req, token) || (adminToken !== undefined && adminToken !== token && this.bears(req, adminToken))) return undefined;
     return unauthorized();
   }

@@ -7,7 +7,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { EndpointServer } from '../../src/endpoint/EndpointServer.ts';
+import { pageRoutes, tracesRoute } from '../../src/embedded/routes.ts';
 import { eventually, freePort, request, ROOT, runChild, type Child } from '../support/child.ts';
 
 const MAIN = path.join(ROOT, 'build', 'examples', 'daemon', 'main.js');
@@ -134,4 +137,34 @@ test('the page is one HTML file with its script and styles beside it, no inline 
   assert.match(page.body, /<script src="assets\/app\.js" defer><\/script>/);
   assert.doesNotMatch(page.body, /<script>(?!<\/script>)/, 'no inline script');
   for (const a of ['/assets/app.js', '/assets/app.css']) assert.equal((await request(port, a)).status, 200, a);
+});
+
+/** This machine's first non-loopback IPv4 address: a request to it does not come from loopback. */
+const OWN_ADDRESS = Object.values(os.networkInterfaces())
+  .flat()
+  .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+
+test('opened from another address without a token, the page says why it shows no trace', { skip: !CHROMIUM ? 'no chromium' : !OWN_ADDRESS ? 'no non-loopback address on this machine' : false }, async (t) => {
+  const server = new EndpointServer({ host: OWN_ADDRESS!, port: 0 });
+  for (const r of pageRoutes({ jaegerUiUrl: undefined })) server.addRoute(r);
+  server.addRoute(tracesRoute({ ring: () => undefined, peers: () => [], token: undefined }));
+  assert.equal(await server.start(), true);
+  t.after(() => server.stop());
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  try {
+    const page = await browser.newPage();
+    const answers: number[] = [];
+    page.on('response', (r) => {
+      if (new URL(r.url()).pathname === '/traces') answers.push(r.status());
+    });
+    await page.goto(`http://${OWN_ADDRESS}:${server.port}/`);
+    const note = page.locator('#traces td', { hasText: 'WUNDR_OTEL_ENDPOINT_TOKEN' });
+    await note.waitFor({ timeout: 20000 });
+    assert.match(await note.innerText(), /loopback callers only/);
+    assert.ok(answers.length > 0 && answers.every((s) => s === 403), `the endpoint refused /traces: ${answers.join(', ')}`);
+    assert.equal(await page.locator('#traces tr[data-trace-id]').count(), 0);
+  } finally {
+    await browser.close();
+  }
 });

@@ -8,13 +8,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
-import { context, trace } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel, trace } from '@opentelemetry/api';
 import { loadConfig } from '../../src/config.ts';
 import { startSdk, type WundrSdk } from '../../src/sdk/start.ts';
 import { metricsFeature } from '../../src/metrics/feature.ts';
 import { loggingFeature } from '../../src/logging/feature.ts';
 import { tracingFeature } from '../../src/tracing/feature.ts';
 import { embeddedFeature, getTraceSpans, clearCompletedTraces, type EmbeddedFeature } from '../../src/embedded/feature.ts';
+import { fetchPeerTrace, tracesRoute } from '../../src/embedded/routes.ts';
+import { EndpointServer } from '../../src/endpoint/EndpointServer.ts';
 import { queueMetrics } from '../../src/metrics/index.ts';
 import { StructuredLogger } from '../../src/logging/index.ts';
 import { freePort, request } from '../support/child.ts';
@@ -153,4 +155,29 @@ test('token rules: data routes need the bearer token; the page and its assets ca
     assert.match(String(r.headers['content-security-policy']), /default-src 'none'; script-src 'self'/);
   }
   assert.equal((await request(port, '/traces', { method: 'POST', headers: auth })).status, 405, 'GET only');
+});
+
+test('without any token, trace data answers a loopback caller (a remote one gets 403: test/endpoint/remote.test.ts)', async (t) => {
+  const server = new EndpointServer({ host: '127.0.0.1', port: 0 });
+  server.addRoute(tracesRoute({ ring: () => undefined, peers: () => [], token: undefined }));
+  assert.equal(await server.start(), true);
+  t.after(() => server.stop());
+  const r = await request(server.port!, '/traces');
+  assert.equal(r.status, 200);
+  assert.deepEqual(JSON.parse(r.body), { traces: [] });
+});
+
+test('a peer that refuses the look-up (401/403) is left out and named once in a warning with the fix', async (t) => {
+  const refusing = http.createServer((_req, res) => res.writeHead(403, { 'content-type': 'application/json' }).end('{"error":"no"}'));
+  await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
+  t.after(() => refusing.close());
+  const warnings: string[] = [];
+  diag.setLogger({ error: () => {}, warn: (m: string) => warnings.push(m), info: () => {}, debug: () => {}, verbose: () => {} }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  t.after(() => diag.disable());
+  const base = `http://127.0.0.1:${(refusing.address() as { port: number }).port}`;
+  assert.equal(await fetchPeerTrace(base, 'c'.repeat(32), undefined), undefined);
+  assert.equal(await fetchPeerTrace(base, 'd'.repeat(32), undefined), undefined);
+  const mine = warnings.filter((w) => w.includes(base));
+  assert.equal(mine.length, 1, 'once per peer');
+  assert.match(mine[0]!, /refused the trace look-up \(403\).*WUNDR_OTEL_ENDPOINT_TOKEN/);
 });

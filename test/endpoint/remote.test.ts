@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, execFile } from 'node:child_process';
 import { EndpointServer } from '../../src/endpoint/EndpointServer.ts';
 import { logLevelRoutes, adaptLogLevelRegistry } from '../../src/health/logLevelRoutes.ts';
+import { traceRoute, tracesRoute } from '../../src/embedded/routes.ts';
 import { NODE } from '../support/child.ts';
 
 // Names and the /30 derive from the pid, so parallel runs never share them.
@@ -88,6 +89,9 @@ async function serve(opts: { token?: string; adminToken?: string }) {
   let remote: string | undefined;
   server.addRoute({ method: 'GET', path: '/whoami', handler: (req) => ((remote = req.socket.remoteAddress), { status: 200, body: '' }) });
   for (const r of logLevelRoutes(() => control)) server.addRoute(r);
+  const traceOptions = { ring: () => undefined, peers: () => [], token: opts.token };
+  server.addRoute(tracesRoute(traceOptions));
+  server.addRoute(traceRoute(traceOptions));
   assert.equal(await server.start(), true);
   return { server, port: server.port!, level: () => global, remote: () => remote };
 }
@@ -117,4 +121,32 @@ test('with an admin token, a remote caller bearing it may POST; without it 401',
   assert.equal((await fromNamespace(port, 'POST', '/loglevel', { ...JSON_CT, Authorization: 'Bearer adm-tok' }, '{"level":"debug"}')).status, 200);
   assert.equal(level(), 'debug');
   assert.equal((await fromNamespace(port, 'GET', '/loglevel', { Authorization: 'Bearer read-tok' })).status, 200);
+});
+
+test('without an endpoint token, trace data from another host is 403 naming WUNDR_OTEL_ENDPOINT_TOKEN; other reads still work', async (t) => {
+  if (skip) return t.skip(skip);
+  const { server, port } = await serve({});
+  t.after(() => server.stop());
+  for (const p of ['/traces', `/traces/${'ab'.repeat(16)}`]) {
+    const r = await fromNamespace(port, 'GET', p, {});
+    assert.equal(r.status, 403, p);
+    assert.match(JSON.parse(r.body).error, /WUNDR_OTEL_ENDPOINT_TOKEN/, p);
+    assert.doesNotMatch(r.body, /traces"/, `${p}: no data in the refusal`);
+  }
+  assert.equal((await fromNamespace(port, 'GET', '/loglevel', {})).status, 200, 'a read without request data stays open');
+});
+
+test('with a token, a remote caller bearing it reads trace data; with an admin token alone, that token', async (t) => {
+  if (skip) return t.skip(skip);
+  const a = await serve({ token: 'read-tok' });
+  t.after(() => a.server.stop());
+  assert.equal((await fromNamespace(a.port, 'GET', '/traces', {})).status, 401);
+  const ok = await fromNamespace(a.port, 'GET', '/traces', { Authorization: 'Bearer read-tok' });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(JSON.parse(ok.body), { traces: [] });
+  const b = await serve({ adminToken: 'adm-tok' });
+  t.after(() => b.server.stop());
+  assert.equal((await fromNamespace(b.port, 'GET', '/traces', {})).status, 401);
+  assert.equal((await fromNamespace(b.port, 'GET', '/traces', { Authorization: 'Bearer nope' })).status, 401);
+  assert.equal((await fromNamespace(b.port, 'GET', '/traces', { Authorization: 'Bearer adm-tok' })).status, 200);
 });
