@@ -22,6 +22,7 @@ import {
   stopChild,
   waitForPort,
 } from './proc.ts';
+import type { Child, LoadResult } from './proc.ts';
 import type { SinkStats } from './sink.ts';
 
 const SERVER = path.join(ROOT, 'build', 'bench', 'server.js');
@@ -241,6 +242,16 @@ export interface HttpOptions {
   sinkPid?: number;
   variants: HttpVariant[];
   log(msg: string): void;
+  /**
+   * Slices per measured run (default 1). With more, a round starts every
+   * variant's server at once (each with its own sink, so exports are still
+   * told apart), warms each up, then loads them in turn for
+   * durationS/slices seconds at a time until each has had durationS: the
+   * variants' windows are seconds apart instead of a minute, so the host's
+   * drift (its speed moves by ±5 % from one second to the next) lands on
+   * all of them alike.
+   */
+  slices?: number;
 }
 
 async function runOne(v: HttpVariant, workIters: number, o: HttpOptions): Promise<RunSample> {
@@ -289,6 +300,108 @@ async function runOne(v: HttpVariant, workIters: number, o: HttpOptions): Promis
   }
 }
 
+interface Slot {
+  variant: HttpVariant;
+  child: Child;
+  sink: Child;
+  sinkUrl: string;
+  promPort: number;
+  url: string;
+  warmRequests: number;
+  loads: LoadResult[];
+  cpuS: number;
+  sinkCpuS: number;
+}
+
+/** One round of `HttpOptions.slices` > 1: every variant's server alive at once, loaded in turn. */
+async function runSliced(variants: HttpVariant[], workIters: number, o: HttpOptions): Promise<Map<string, RunSample | Error>> {
+  const slices = o.slices!;
+  // autocannon takes whole seconds.
+  const sliceS = Math.max(1, Math.round(o.durationS / slices));
+  const slots: Slot[] = [];
+  const out = new Map<string, RunSample | Error>();
+  try {
+    for (const v of variants) {
+      const [sinkPort, appPort, promPort] = [await freePort(), await freePort(), await freePort()];
+      const sink = spawnNode([path.join(ROOT, 'build', 'bench', 'sink.js'), String(sinkPort)], process.env);
+      await waitForPort(sinkPort, 10_000, sink.proc);
+      const sinkUrl = `http://127.0.0.1:${sinkPort}`;
+      const child = spawnNode([...v.nodeArgs, SERVER], cleanEnv({ PORT: String(appPort), WORK_ITERS: String(workIters), ...v.env({ sinkUrl, promPort }) }));
+      slots.push({ variant: v, child, sink, sinkUrl, promPort, url: `http://127.0.0.1:${appPort}/`, warmRequests: 0, loads: [], cpuS: 0, sinkCpuS: 0 });
+    }
+    const alive = (s: Slot) => !out.has(s.variant.id);
+    const fail = (s: Slot, err: unknown) => {
+      const tail = s.child.stderr().trim().split('\n').slice(-5).join(' | ');
+      out.set(s.variant.id, new Error(`${(err as Error).message}${tail ? ` — stderr: ${tail}` : ''}`));
+    };
+    for (const s of slots) {
+      try {
+        await waitForPort(Number(new URL(s.url).port), 30_000, s.child.proc);
+        s.warmRequests = (await runLoad({ url: s.url, durationS: o.warmupS, connections: o.connections })).total;
+      } catch (err) {
+        fail(s, err);
+      }
+    }
+    for (let k = 0; k < slices; k++) {
+      // Each slice in another order, so no variant always follows the same one.
+      for (const i of roundOrder(k, slots.length)) {
+        const s = slots[i]!;
+        if (!alive(s)) continue;
+        try {
+          const pid = s.child.proc.pid!;
+          const cpu0 = cpuSeconds(pid);
+          const sink0 = cpuSeconds(s.sink.proc.pid!);
+          s.loads.push(await runLoad({ url: s.url, durationS: sliceS, connections: o.connections }));
+          s.cpuS += cpuSeconds(pid) - cpu0;
+          s.sinkCpuS += cpuSeconds(s.sink.proc.pid!) - sink0;
+        } catch (err) {
+          fail(s, err);
+        }
+      }
+    }
+    for (const s of slots) {
+      if (!alive(s)) continue;
+      try {
+        const st = procStatus(s.child.proc.pid!);
+        let series = 0;
+        if (s.variant.metricsPath) {
+          const text = await httpGet(`http://127.0.0.1:${s.promPort}${s.variant.metricsPath}`);
+          series = text.split('\n').filter((l) => l && !l.startsWith('#')).length;
+        }
+        const graceful = await stopChild(s.child);
+        await sleep(200);
+        const stats = JSON.parse((await httpGet(`${s.sinkUrl}/__stats`)) || '{}') as Partial<SinkStats>;
+        const total = s.loads.reduce((a, l) => a + l.total, 0);
+        const seconds = s.loads.reduce((a, l) => a + l.durationS, 0);
+        out.set(s.variant.id, {
+          rps: total / seconds,
+          p50Ms: median(s.loads.map((l) => l.p50Ms)),
+          p99Ms: median(s.loads.map((l) => l.p99Ms)),
+          rssMiB: st.rssMiB,
+          hwmMiB: st.hwmMiB,
+          cpuUsPerReq: (s.cpuS / Math.max(1, total)) * 1e6,
+          sinkCpuShare: s.sinkCpuS / seconds,
+          requests: s.warmRequests + total,
+          errors: s.loads.reduce((a, l) => a + l.errors + l.non2xx, 0),
+          exported: s.variant.exports === 'datadog' ? (stats.ddTraces ?? 0) : (stats.spans ?? 0),
+          logRecords: stats.logRecords ?? 0,
+          sinkRequests: Object.values(stats.requests ?? {}).reduce((a, b) => a + b, 0),
+          series,
+          graceful,
+        });
+      } catch (err) {
+        fail(s, err);
+      }
+    }
+  } finally {
+    for (const s of slots) {
+      await stopChild(s.child, 2000);
+      await stopChild(s.sink, 2000);
+    }
+  }
+  return out;
+}
+
 /**
  * The order of the variants in round `round`: a Williams design, so that
  * over n rounds (2n for an odd n) each variant runs first once and runs
@@ -319,7 +432,24 @@ export async function runScenario(name: string, workIters: number, o: HttpOption
   for (let round = 0; round < o.rounds; round++) {
     const order = roundOrder(round, live.length).map((i) => live[i]!);
     const byId = new Map<string, RunSample>();
-    for (const res of order) {
+    if ((o.slices ?? 1) > 1) {
+      const t0 = Date.now();
+      const got = await runSliced(order.map((r) => r.variant), workIters, o);
+      for (const res of order) {
+        const s = got.get(res.variant.id);
+        if (s instanceof Error || !s) {
+          const msg = s ? s.message : 'no result';
+          res.failures.push(msg);
+          o.log(`  [${name}] round ${round + 1}/${o.rounds} ${res.variant.name}: FAILED ${msg}`);
+          continue;
+        }
+        res.samples.push(s);
+        byId.set(res.variant.id, s);
+        o.log(`  [${name}] round ${round + 1}/${o.rounds} ${res.variant.name.padEnd(40)} ${s.rps.toFixed(0).padStart(6)} req/s  p99 ${s.p99Ms} ms  RSS ${s.rssMiB.toFixed(0)} MiB  exported ${s.exported}/${s.requests}`);
+      }
+      o.log(`  [${name}] round ${round + 1}/${o.rounds}: ${o.slices} slices per variant (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+    for (const res of (o.slices ?? 1) > 1 ? [] : order) {
       const t0 = Date.now();
       try {
         const s = await runOne(res.variant, workIters, o);

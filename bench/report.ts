@@ -38,7 +38,7 @@ export interface ReportInput {
   quick: boolean;
   machine: Machine;
   settings: { rounds: number; durationS: number; warmupS: number; connections: number };
-  scenarios: { name: string; workIters: number; target: number; /** Absent in runs saved before it varied by scenario: settings.warmupS. */ warmupS?: number; summary: Summary[] }[];
+  scenarios: { name: string; workIters: number; target: number; /** Absent in runs saved before it varied by scenario: settings.warmupS. */ warmupS?: number; /** Slices of the measured run taken in turn (absent or 1: one run per variant and round). */ slices?: number; summary: Summary[] }[];
   startup?: { rounds: number; rows: StartupRow[] };
   ablation?: { rounds: number; durationS: number; summary: Summary[]; why: Record<string, string> };
   memory?: { durationS: number; rate: number; result: MemoryResult };
@@ -252,6 +252,10 @@ export function renderReport(r: ReportInput): string {
         `Warm-up: ${warm} s of the same load before each measured run${warmReqs ? ` (about ${Math.round((warm * warmReqs) / 1000)}k requests at the baseline's rate)` : ''}.${
           sc.workIters > 0
             ? ' V8 optimises a function after enough calls, not after enough time: at ~1,000 req/s, compilations (the bare server\'s too) go on for 15–20 s, so a short warm-up measures how fast each variant\'s code gets optimised rather than what a request costs a running daemon (`node build/bench/run.js --only http --work-warmup 2` measures that start instead).'
+            : ''
+        }${
+          (sc.slices ?? 1) > 1
+            ? ` Measured in ${sc.slices} slices: each round starts every variant's server at once (each exporting to its own sink), warms each up, then loads them in turn, ${Math.max(1, Math.round(s.durationS / sc.slices!))} s at a time, until each has had ${s.durationS} s. This host's speed drifts by ±5 % within seconds, more than the 3 % this target leaves; slices put each variant's load within seconds of the baseline's, so the drift falls on all of them alike (\`--work-slices 1\` measures one run after another, as the trivial handler is).`
             : ''
         }`,
         '',

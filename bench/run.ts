@@ -44,6 +44,14 @@ export interface RunOptions {
    * request costs a running daemon.
    */
   workWarmupS: number;
+  /**
+   * The 1 ms handler scenario's measured run, in slices taken in turn by
+   * servers that are all alive (bench/http.ts `HttpOptions.slices`). Its
+   * target leaves 3 %, and this host's speed drifts by ±5 % within seconds:
+   * run after run, each variant's 10 s apart from the baseline's, the
+   * drift outweighed the preload.
+   */
+  workSlices: number;
   connections: number;
   memoryDurationS: number;
   memoryRate: number;
@@ -73,6 +81,7 @@ export function parseArgs(argv: string[]): RunOptions {
     durationS: quick ? 3 : 10,
     warmupS: quick ? 1 : 2,
     workWarmupS: quick ? 3 : 15,
+    workSlices: quick ? 1 : 5,
     connections: 10,
     memoryDurationS: quick ? 20 : 180,
     memoryRate: 200,
@@ -107,6 +116,9 @@ export function parseArgs(argv: string[]): RunOptions {
         break;
       case '--work-warmup':
         o.workWarmupS = num(++i, a);
+        break;
+      case '--work-slices':
+        o.workSlices = Math.round(num(++i, a));
         break;
       case '--connections':
         o.connections = Math.round(num(++i, a));
@@ -265,11 +277,12 @@ async function runAb(o: RunOptions): Promise<void> {
   try {
     const iters = o.abWork ? calibrate(1) : 0;
     const warmupS = o.abWork ? o.workWarmupS : o.warmupS;
-    log(`A/B: ${variants.map((v) => v.id).join(', ')}; ${o.rounds} rounds × ${o.durationS} s after ${warmupS} s of warm-up; ${o.abWork ? `1 ms handler (${iters} iterations)` : 'trivial handler'}`);
+    log(`A/B: ${variants.map((v) => v.id).join(', ')}; ${o.rounds} rounds × ${o.durationS} s after ${warmupS} s of warm-up; ${o.abWork ? `1 ms handler (${iters} iterations${o.workSlices > 1 ? `, ${o.workSlices} slices taken in turn` : ''})` : 'trivial handler'}`);
     const sc = await runScenario('A/B', iters, {
       rounds: o.rounds,
       durationS: o.durationS,
       warmupS,
+      slices: o.abWork ? o.workSlices : 1,
       connections: o.connections,
       sinkUrl: `http://127.0.0.1:${sinkPort}`,
       sinkPid: sink.proc.pid,
@@ -319,14 +332,14 @@ async function main(): Promise<void> {
       const common = { ...commonOpts(), variants };
       const workIters = calibrate(1);
       log(`1 ms of handler work = ${workIters} iterations of bench/work.ts spin() on this machine`);
-      for (const [name, iters, target, warmupS] of [
-        ['Trivial handler ("ok")', 0, TARGETS.trivial, o.warmupS],
-        ['Handler with 1 ms of CPU work', workIters, TARGETS.work, o.workWarmupS],
+      for (const [name, iters, target, warmupS, slices] of [
+        ['Trivial handler ("ok")', 0, TARGETS.trivial, o.warmupS, 1],
+        ['Handler with 1 ms of CPU work', workIters, TARGETS.work, o.workWarmupS, o.workSlices],
       ] as const) {
-        log(`scenario: ${name} (${warmupS} s warm-up)`);
-        const sc = await runScenario(name, iters, { ...common, warmupS });
+        log(`scenario: ${name} (${warmupS} s warm-up${slices > 1 ? `, measured in ${slices} slices taken in turn` : ''})`);
+        const sc = await runScenario(name, iters, { ...common, warmupS, slices });
         const summary = summarize(sc);
-        input.scenarios.push({ name, workIters: iters, target, warmupS, summary });
+        input.scenarios.push({ name, workIters: iters, target, warmupS, slices, summary });
         for (const s of summary) {
           if (s.skipped) log(`  ${s.name}: skipped (${s.skipped})`);
           else log(`  ${s.name.padEnd(40)} median ${s.rps.toFixed(0)} req/s, ratio ${s.ratio.toFixed(2)}, p99 ${s.p99Ms} ms, RSS ${s.rssMiB.toFixed(0)} MiB`);
