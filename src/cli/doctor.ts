@@ -8,6 +8,7 @@ import { INSTRUMENTATION_NAMES } from '../config/nodeSettings.ts';
 import { STOCK_READ_VARIABLES } from '../config/otelVariables.ts';
 import { DATABASE_PACKAGES, type DatabaseInstrumentationName } from '../sdk/databases.ts';
 import { isInstrumentationEnabled } from '../sdk/instrumentations.ts';
+import { EMBEDDED_VARIABLES, loadEmbeddedConfig } from '../embedded/config.ts';
 
 const USAGE = `Usage: wundr-otel doctor [--timeout-ms N]
 
@@ -220,14 +221,30 @@ export function instrumentationChecks(config: WundrOtelConfig, resolve: (id: str
   return out;
 }
 
+/** The embedded view's settings as `embedded.key = value` lines (peer URLs masked as the others are). Pure. */
+export function embeddedConfigLines(c: ReturnType<typeof loadEmbeddedConfig>['config']): string[] {
+  return [
+    `embedded.enabled = ${c.enabled}`,
+    `embedded.maxTraces = ${c.maxTraces}`,
+    `embedded.maxTraceBytes = ${c.maxTraceBytes}`,
+    `embedded.retentionIntervalMs = ${c.retentionIntervalMs}`,
+    `embedded.tracePeers = ${c.tracePeers.length ? c.tracePeers.map(maskUrl).join(',') : '(none)'}`,
+    `embedded.jaegerUiUrl = ${c.jaegerUiUrl === undefined ? '(unset)' : maskUrl(c.jaegerUiUrl)}`,
+  ];
+}
+
 /** The whole report as text, and whether it found a problem. */
 export async function doctorReport(env: Env, timeoutMs = 2000): Promise<{ text: string; problems: number }> {
-  const { config, warnings } = loadConfig(env, { stdoutIsTTY: false });
+  const { config, warnings: configWarnings } = loadConfig(env, { stdoutIsTTY: false });
+  // The embedded view reads its own variables when the preload starts; they are reported as the rest are.
+  const embedded = loadEmbeddedConfig(env);
+  const warnings = [...configWarnings, ...embedded.warnings];
   const lines: string[] = ['Environment (variables that are set):'];
-  const set = [...CONFIG_VARIABLES, ...STOCK_READ_VARIABLES].filter((v) => env[v] !== undefined);
+  const set = [...CONFIG_VARIABLES, ...STOCK_READ_VARIABLES, ...EMBEDDED_VARIABLES].filter((v) => env[v] !== undefined);
   if (set.length === 0) lines.push('  (none: every setting is at its default)');
-  for (const v of set) lines.push(`  ${v}=${SECRET_VARIABLES.has(v) ? '"***"' : quoteValue(v, /^https?:/.test(env[v] ?? '') ? maskUrl(env[v]!) : env[v])}`);
-  lines.push('', 'Effective configuration:', ...effectiveConfigLines(config).map((l) => `  ${l}`), '');
+  const shown = (raw: string): string => (/^\s*https?:/.test(raw) ? raw.split(',').map((u) => maskUrl(u.trim())).join(',') : raw);
+  for (const v of set) lines.push(`  ${v}=${SECRET_VARIABLES.has(v) ? '"***"' : quoteValue(v, shown(env[v]!))}`);
+  lines.push('', 'Effective configuration:', ...effectiveConfigLines(config).map((l) => `  ${l}`), ...embeddedConfigLines(embedded.config).map((l) => `  ${l}`), '');
   lines.push(`Configuration warnings: ${warnings.length}`);
   for (const w of warnings) lines.push(`  WARN  ${scrubText(w.message)}`);
   lines.push('', 'Checks:');

@@ -135,6 +135,28 @@ test('doctor: config warnings, unreachable OTLP and a port held by another progr
   assert.match(r.stdout, /3 error\(s\), 2 warning\(s\)\./);
 });
 
+test("doctor: the embedded view's variables are reported, a bad one warned about, a peer's credentials masked", async (t) => {
+  const rx = await startOtlpReceiver();
+  t.after(() => rx.close());
+  const port = await freePort();
+  const r = await cli(['doctor', '--timeout-ms', '3000'], {
+    OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
+    METRICS_HOST: '127.0.0.1',
+    METRICS_PORT: String(port),
+    WUNDR_OTEL_TRACES_MAX: '50',
+    WUNDR_OTEL_RETENTION_INTERVAL: 'often',
+    WUNDR_OTEL_TRACE_PEERS: 'http://ops:hunter2@peer-a:9090',
+  });
+  assert.equal(r.code, 1, 'the bad value is a warning');
+  assert.match(r.stdout, /WUNDR_OTEL_TRACES_MAX="50"/);
+  assert.match(r.stdout, /embedded\.maxTraces = 50/);
+  assert.match(r.stdout, /embedded\.retentionIntervalMs = 5000/);
+  assert.match(r.stdout, /WARN  WUNDR_OTEL_RETENTION_INTERVAL="often"/);
+  assert.match(r.stdout, /embedded\.tracePeers = http:\/\/\*\*\*:\*\*\*@peer-a:9090/);
+  assert.ok(!r.stdout.includes('hunter2'), 'the peer URL password is masked everywhere');
+  assert.match(r.stdout, /0 error\(s\), 1 warning\(s\)\./);
+});
+
 test('doctor: the settings users already set are reported: instrumentations, detectors, compression, an unknown OTEL_* name', async (t) => {
   const rx = await startOtlpReceiver();
   t.after(() => rx.close());
