@@ -295,9 +295,14 @@ async function runOne(v: HttpVariant, workIters: number, o: HttpOptions): Promis
     };
   } catch (err) {
     await stopChild(child, 2000);
-    const tail = child.stderr().trim().split('\n').slice(-5).join(' | ');
-    throw new Error(`${(err as Error).message}${tail ? ` — stderr: ${tail}` : ''}`);
+    throw new Error(failureMessage(err, child));
   }
+}
+
+/** The error with the last lines the child wrote to stderr. */
+function failureMessage(err: unknown, child: Child): string {
+  const tail = child.stderr().trim().split('\n').slice(-5).join(' | ');
+  return `${(err as Error).message}${tail ? ` — stderr: ${tail}` : ''}`;
 }
 
 interface Slot {
@@ -308,6 +313,7 @@ interface Slot {
   promPort: number;
   url: string;
   warmRequests: number;
+  warmErrors: number;
   loads: LoadResult[];
   cpuS: number;
   sinkCpuS: number;
@@ -320,26 +326,41 @@ async function runSliced(variants: HttpVariant[], workIters: number, o: HttpOpti
   const sliceS = Math.max(1, Math.round(o.durationS / slices));
   const slots: Slot[] = [];
   const out = new Map<string, RunSample | Error>();
+  const started: Child[] = [];
+  const alive = (s: Slot) => !out.has(s.variant.id);
+  // A failed variant stops at once: a hung or exporting server would take CPU from every later slice.
+  const fail = async (s: Slot, err: unknown) => {
+    out.set(s.variant.id, new Error(failureMessage(err, s.child)));
+    await stopChild(s.child, 2000);
+    await stopChild(s.sink, 2000);
+  };
   try {
+    // Ports are taken before anything binds them: no two alike.
+    const taken = new Set<number>();
+    const port = async (): Promise<number> => {
+      for (;;) {
+        const p = await freePort();
+        if (!taken.has(p)) return taken.add(p), p;
+      }
+    };
     for (const v of variants) {
-      const [sinkPort, appPort, promPort] = [await freePort(), await freePort(), await freePort()];
+      const [sinkPort, appPort, promPort] = [await port(), await port(), await port()];
       const sink = spawnNode([path.join(ROOT, 'build', 'bench', 'sink.js'), String(sinkPort)], process.env);
-      await waitForPort(sinkPort, 10_000, sink.proc);
+      started.push(sink);
       const sinkUrl = `http://127.0.0.1:${sinkPort}`;
       const child = spawnNode([...v.nodeArgs, SERVER], cleanEnv({ PORT: String(appPort), WORK_ITERS: String(workIters), ...v.env({ sinkUrl, promPort }) }));
-      slots.push({ variant: v, child, sink, sinkUrl, promPort, url: `http://127.0.0.1:${appPort}/`, warmRequests: 0, loads: [], cpuS: 0, sinkCpuS: 0 });
+      started.push(child);
+      slots.push({ variant: v, child, sink, sinkUrl, promPort, url: `http://127.0.0.1:${appPort}/`, warmRequests: 0, warmErrors: 0, loads: [], cpuS: 0, sinkCpuS: 0 });
     }
-    const alive = (s: Slot) => !out.has(s.variant.id);
-    const fail = (s: Slot, err: unknown) => {
-      const tail = s.child.stderr().trim().split('\n').slice(-5).join(' | ');
-      out.set(s.variant.id, new Error(`${(err as Error).message}${tail ? ` — stderr: ${tail}` : ''}`));
-    };
     for (const s of slots) {
       try {
+        await waitForPort(Number(new URL(s.sinkUrl).port), 10_000, s.sink.proc);
         await waitForPort(Number(new URL(s.url).port), 30_000, s.child.proc);
-        s.warmRequests = (await runLoad({ url: s.url, durationS: o.warmupS, connections: o.connections })).total;
+        const warm = await runLoad({ url: s.url, durationS: o.warmupS, connections: o.connections });
+        s.warmRequests = warm.total;
+        s.warmErrors = warm.errors + warm.non2xx;
       } catch (err) {
-        fail(s, err);
+        await fail(s, err);
       }
     }
     for (let k = 0; k < slices; k++) {
@@ -355,7 +376,7 @@ async function runSliced(variants: HttpVariant[], workIters: number, o: HttpOpti
           s.cpuS += cpuSeconds(pid) - cpu0;
           s.sinkCpuS += cpuSeconds(s.sink.proc.pid!) - sink0;
         } catch (err) {
-          fail(s, err);
+          await fail(s, err);
         }
       }
     }
@@ -382,7 +403,7 @@ async function runSliced(variants: HttpVariant[], workIters: number, o: HttpOpti
           cpuUsPerReq: (s.cpuS / Math.max(1, total)) * 1e6,
           sinkCpuShare: s.sinkCpuS / seconds,
           requests: s.warmRequests + total,
-          errors: s.loads.reduce((a, l) => a + l.errors + l.non2xx, 0),
+          errors: s.warmErrors + s.loads.reduce((a, l) => a + l.errors + l.non2xx, 0),
           exported: s.variant.exports === 'datadog' ? (stats.ddTraces ?? 0) : (stats.spans ?? 0),
           logRecords: stats.logRecords ?? 0,
           sinkRequests: Object.values(stats.requests ?? {}).reduce((a, b) => a + b, 0),
@@ -390,14 +411,11 @@ async function runSliced(variants: HttpVariant[], workIters: number, o: HttpOpti
           graceful,
         });
       } catch (err) {
-        fail(s, err);
+        await fail(s, err);
       }
     }
   } finally {
-    for (const s of slots) {
-      await stopChild(s.child, 2000);
-      await stopChild(s.sink, 2000);
-    }
+    for (const c of started) await stopChild(c, 2000);
   }
   return out;
 }
@@ -448,19 +466,20 @@ export async function runScenario(name: string, workIters: number, o: HttpOption
         o.log(`  [${name}] round ${round + 1}/${o.rounds} ${res.variant.name.padEnd(40)} ${s.rps.toFixed(0).padStart(6)} req/s  p99 ${s.p99Ms} ms  RSS ${s.rssMiB.toFixed(0)} MiB  exported ${s.exported}/${s.requests}`);
       }
       o.log(`  [${name}] round ${round + 1}/${o.rounds}: ${o.slices} slices per variant (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-    }
-    for (const res of (o.slices ?? 1) > 1 ? [] : order) {
-      const t0 = Date.now();
-      try {
-        const s = await runOne(res.variant, workIters, o);
-        res.samples.push(s);
-        byId.set(res.variant.id, s);
-        o.log(
-          `  [${name}] round ${round + 1}/${o.rounds} ${res.variant.name.padEnd(40)} ${s.rps.toFixed(0).padStart(6)} req/s  p99 ${s.p99Ms} ms  RSS ${s.rssMiB.toFixed(0)} MiB  exported ${s.exported}/${s.requests}  (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
-        );
-      } catch (err) {
-        res.failures.push((err as Error).message);
-        o.log(`  [${name}] round ${round + 1}/${o.rounds} ${res.variant.name}: FAILED ${(err as Error).message}`);
+    } else {
+      for (const res of order) {
+        const t0 = Date.now();
+        try {
+          const s = await runOne(res.variant, workIters, o);
+          res.samples.push(s);
+          byId.set(res.variant.id, s);
+          o.log(
+            `  [${name}] round ${round + 1}/${o.rounds} ${res.variant.name.padEnd(40)} ${s.rps.toFixed(0).padStart(6)} req/s  p99 ${s.p99Ms} ms  RSS ${s.rssMiB.toFixed(0)} MiB  exported ${s.exported}/${s.requests}  (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+          );
+        } catch (err) {
+          res.failures.push((err as Error).message);
+          o.log(`  [${name}] round ${round + 1}/${o.rounds} ${res.variant.name}: FAILED ${(err as Error).message}`);
+        }
       }
     }
     const base = byId.get(BASELINE.id);

@@ -255,7 +255,7 @@ export function renderReport(r: ReportInput): string {
             : ''
         }${
           (sc.slices ?? 1) > 1
-            ? ` Measured in ${sc.slices} slices: each round starts every variant's server at once (each exporting to its own sink), warms each up, then loads them in turn, ${Math.max(1, Math.round(s.durationS / sc.slices!))} s at a time, until each has had ${s.durationS} s. This host's speed drifts by ±5 % within seconds, more than the 3 % this target leaves; slices put each variant's load within seconds of the baseline's, so the drift falls on all of them alike (\`--work-slices 1\` measures one run after another, as the trivial handler is).`
+            ? ` Measured in ${sc.slices} slices: each round starts every variant's server at once (each exporting to its own sink), warms each up, then loads them in turn, ${Math.max(1, Math.round(s.durationS / sc.slices!))} s at a time, ${sc.slices} times each. This host's speed drifts by ±5 % within seconds, more than the 3 % this target leaves; slices put each variant's load within seconds of the baseline's, so the drift falls on all of them alike (\`--work-slices 1\` measures one run after another, as the trivial handler is). A slice's req/s, CPU and sink CPU are its own; a variant's last batch of a slice is exported during the next one (the sinks used 0.1–0.3 % of a core here). p99 is the median of the slices' p99.`
             : ''
         }`,
         '',

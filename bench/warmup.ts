@@ -33,7 +33,7 @@ function parse(argv: string[]): { ids: string[]; rounds: number; windows: number
   }
   if (!(Number.isInteger(rounds) && rounds > 0)) throw new Error('warmup: --rounds takes a positive integer');
   if (windows.length === 0 || !windows.every((s) => Number.isInteger(s) && s > 0)) throw new Error('warmup: --windows takes positive whole seconds, comma-separated');
-  if (ids[0] !== 'baseline') ids.unshift('baseline');
+  ids = ['baseline', ...new Set(ids.filter((id) => id !== 'baseline'))];
   for (const id of ids)
     if (!VARIANTS.some((v) => v.id === id)) throw new Error(`warmup: unknown variant ${id} (one of ${VARIANTS.map((v) => v.id).join(', ')})`);
   return { ids, rounds, windows };
@@ -49,11 +49,11 @@ async function main(): Promise<void> {
   const iters = calibrate(1);
   const sinkPort = await freePort();
   const sink = spawnNode([path.join(ROOT, 'build', 'bench', 'sink.js'), String(sinkPort)], process.env);
-  await waitForPort(sinkPort, 10_000, sink.proc);
   const rps = variants.map(() => o.windows.map((): number[] => []));
   const ends = o.windows.map((_, k) => o.windows.slice(0, k + 1).reduce((a, b) => a + b, 0));
   process.stderr.write(`1 ms handler (${iters} iterations), ${o.rounds} rounds, windows ending at ${ends.join(', ')} s\n`);
   try {
+    await waitForPort(sinkPort, 10_000, sink.proc);
     for (let r = 0; r < o.rounds; r++) {
       for (const i of roundOrder(r, variants.length)) {
         const v = variants[i]!;

@@ -242,8 +242,10 @@ export async function doctorReport(env: Env, timeoutMs = 2000): Promise<{ text: 
   const lines: string[] = ['Environment (variables that are set):'];
   const set = [...CONFIG_VARIABLES, ...STOCK_READ_VARIABLES, ...EMBEDDED_VARIABLES].filter((v) => env[v] !== undefined);
   if (set.length === 0) lines.push('  (none: every setting is at its default)');
-  const shown = (raw: string): string => (/^\s*https?:/.test(raw) ? raw.split(',').map((u) => maskUrl(u.trim())).join(',') : raw);
-  for (const v of set) lines.push(`  ${v}=${SECRET_VARIABLES.has(v) ? '"***"' : quoteValue(v, shown(env[v]!))}`);
+  // WUNDR_OTEL_TRACE_PEERS is a list: each of its URLs is masked (a query's own commas are left alone elsewhere).
+  const shown = (v: string, raw: string): string =>
+    v === 'WUNDR_OTEL_TRACE_PEERS' ? raw.split(',').map((u) => maskUrl(u.trim())).join(',') : /^https?:/.test(raw) ? maskUrl(raw) : raw;
+  for (const v of set) lines.push(`  ${v}=${SECRET_VARIABLES.has(v) ? '"***"' : quoteValue(v, shown(v, env[v]!))}`);
   lines.push('', 'Effective configuration:', ...effectiveConfigLines(config).map((l) => `  ${l}`), ...embeddedConfigLines(embedded.config).map((l) => `  ${l}`), '');
   lines.push(`Configuration warnings: ${warnings.length}`);
   for (const w of warnings) lines.push(`  WARN  ${scrubText(w.message)}`);

@@ -14,6 +14,7 @@ import { json, type Route } from '../endpoint/EndpointServer.ts';
 import type { MetricRetentionStore } from './MetricRetentionStore.ts';
 import type { TraceRing } from './TraceRing.ts';
 import { listTraces, mergeViews, traceView, type TraceView } from './traceViews.ts';
+import { scrubText } from '../logging/scrubText.ts';
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const PEER_TIMEOUT_MS = 2000;
@@ -125,7 +126,7 @@ function warnRefused(base: string, status: number): void {
   if (refusedBy.has(base)) return;
   refusedBy.add(base);
   diag.warn(
-    `@wundr/otel: trace peer ${base} refused the trace look-up (${status}); its spans are left out. Set the same WUNDR_OTEL_ENDPOINT_TOKEN on every peer (without one, a peer answers loopback callers only).`,
+    `@wundr/otel: trace peer ${scrubText(base)} refused the trace look-up (${status}); its spans are left out. Set the same WUNDR_OTEL_ENDPOINT_TOKEN on every peer (without one, a peer answers loopback callers only).`,
   );
 }
 

@@ -145,14 +145,15 @@ test("doctor: the embedded view's variables are reported, a bad one warned about
     METRICS_PORT: String(port),
     WUNDR_OTEL_TRACES_MAX: '50',
     WUNDR_OTEL_RETENTION_INTERVAL: 'often',
-    WUNDR_OTEL_TRACE_PEERS: 'http://ops:hunter2@peer-a:9090',
+    WUNDR_OTEL_TRACE_PEERS: 'http://peer-a:9090,http://ops:hunter2@peer-b:9090',
   });
   assert.equal(r.code, 1, 'the bad value is a warning');
   assert.match(r.stdout, /WUNDR_OTEL_TRACES_MAX="50"/);
   assert.match(r.stdout, /embedded\.maxTraces = 50/);
   assert.match(r.stdout, /embedded\.retentionIntervalMs = 5000/);
   assert.match(r.stdout, /WARN  WUNDR_OTEL_RETENTION_INTERVAL="often"/);
-  assert.match(r.stdout, /embedded\.tracePeers = http:\/\/\*\*\*:\*\*\*@peer-a:9090/);
+  assert.match(r.stdout, /embedded\.tracePeers = http:\/\/peer-a:9090\/?,http:\/\/\*\*\*:\*\*\*@peer-b:9090/);
+  assert.match(r.stdout, /WUNDR_OTEL_TRACE_PEERS="http:\/\/peer-a:9090\/?,http:\/\/\*\*\*:\*\*\*@peer-b:9090/);
   assert.ok(!r.stdout.includes('hunter2'), 'the peer URL password is masked everywhere');
   assert.match(r.stdout, /0 error\(s\), 1 warning\(s\)\./);
 });

@@ -157,14 +157,16 @@ test('token rules: data routes need the bearer token; the page and its assets ca
   assert.equal((await request(port, '/traces', { method: 'POST', headers: auth })).status, 405, 'GET only');
 });
 
-test('without any token, trace data answers a loopback caller (a remote one gets 403: test/endpoint/remote.test.ts)', async (t) => {
-  const server = new EndpointServer({ host: '127.0.0.1', port: 0 });
-  server.addRoute(tracesRoute({ ring: () => undefined, peers: () => [], token: undefined }));
-  assert.equal(await server.start(), true);
-  t.after(() => server.stop());
-  const r = await request(server.port!, '/traces');
-  assert.equal(r.status, 200);
-  assert.deepEqual(JSON.parse(r.body), { traces: [] });
+test('without an endpoint token, trace data answers a loopback caller, with an admin token set too (a remote one: test/endpoint/remote.test.ts)', async (t) => {
+  for (const opts of [{}, { adminToken: 'adm-tok' }]) {
+    const server = new EndpointServer({ host: '127.0.0.1', port: 0, ...opts });
+    server.addRoute(tracesRoute({ ring: () => undefined, peers: () => [], token: undefined }));
+    assert.equal(await server.start(), true);
+    t.after(() => server.stop());
+    const r = await request(server.port!, '/traces');
+    assert.equal(r.status, 200, JSON.stringify(opts));
+    assert.deepEqual(JSON.parse(r.body), { traces: [] });
+  }
 });
 
 test('a peer that refuses the look-up (401/403) is left out and named once in a warning with the fix', async (t) => {
@@ -174,10 +176,12 @@ test('a peer that refuses the look-up (401/403) is left out and named once in a 
   const warnings: string[] = [];
   diag.setLogger({ error: () => {}, warn: (m: string) => warnings.push(m), info: () => {}, debug: () => {}, verbose: () => {} }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   t.after(() => diag.disable());
-  const base = `http://127.0.0.1:${(refusing.address() as { port: number }).port}`;
+  const hostPort = `127.0.0.1:${(refusing.address() as { port: number }).port}`;
+  const base = `http://ops:hunter2@${hostPort}`;
   assert.equal(await fetchPeerTrace(base, 'c'.repeat(32), undefined), undefined);
   assert.equal(await fetchPeerTrace(base, 'd'.repeat(32), undefined), undefined);
-  const mine = warnings.filter((w) => w.includes(base));
+  const mine = warnings.filter((w) => w.includes(hostPort));
   assert.equal(mine.length, 1, 'once per peer');
   assert.match(mine[0]!, /refused the trace look-up \(403\).*WUNDR_OTEL_ENDPOINT_TOKEN/);
+  assert.ok(!mine[0]!.includes('hunter2'), `the peer URL's password is not in the warning: ${mine[0]}`);
 });
