@@ -4,6 +4,7 @@
  * the features' own readers, and the meter provider.
  */
 import { metrics } from '@opentelemetry/api';
+import { globalErrorHandler } from '@opentelemetry/core';
 import type { InstrumentType, MeterProvider, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { WundrOtelConfig } from '../config.ts';
 import type { SdkBuilder } from '../feature.ts';
@@ -59,22 +60,68 @@ export function startMetrics(config: WundrOtelConfig, builder: SdkBuilder, drops
   return { meterProvider, prometheus, stopDrain };
 }
 
-/** Counts the data points of metric exports that fail (OTLP push). */
+/**
+ * Counts the data points of metric pushes that fail, and answers the reader
+ * at once while the push goes on. sdk-metrics bounds each export with a
+ * timer it does not unref(): a push to a collector that accepts and never
+ * answers kept a finished app alive for the whole export timeout (30 s by
+ * default) before the bounded final flush could even start. The push's own
+ * sockets and retry timers are unref()ed (otlp.ts), so nothing here holds
+ * the process; the final flush is held by the shutdown's bounded timer.
+ * One push in flight and the newest waiting behind it (one it replaces is
+ * counted as dropped); forceFlush and shutdown wait for both.
+ */
 function countingMetricExporter(inner: PushMetricExporter, drops: TelemetryDrops): PushMetricExporter {
-  const points = (rm: Parameters<PushMetricExporter['export']>[0]): number => {
+  type Metrics = Parameters<PushMetricExporter['export']>[0];
+  const points = (rm: Metrics): number => {
     let n = 0;
     for (const sm of rm.scopeMetrics) for (const m of sm.metrics) n += m.dataPoints.length;
     return n;
   };
+  let inFlight: Promise<void> | undefined;
+  let waiting: Metrics | undefined;
+  const failed = (rm: Metrics, err: unknown): void => {
+    drops.add('metrics', 'export_failed', points(rm));
+    globalErrorHandler(new Error(`metrics export failed: ${err instanceof Error ? err.message : String(err ?? 'unknown error')}`));
+  };
+  const send = (rm: Metrics): void => {
+    inFlight = new Promise<void>((resolve) => {
+      try {
+        inner.export(withoutCarried(rm), (r) => {
+          if (r.code !== 0) failed(rm, r.error);
+          resolve();
+        });
+      } catch (err) {
+        failed(rm, err);
+        resolve();
+      }
+    }).then(() => {
+      inFlight = undefined;
+      const next = waiting;
+      waiting = undefined;
+      if (next) send(next);
+    });
+  };
+  const settled = async (): Promise<void> => {
+    while (inFlight) await inFlight;
+  };
   return {
     export(rm, cb) {
-      inner.export(withoutCarried(rm), (r) => {
-        if (r.code !== 0) drops.add('metrics', 'export_failed', points(rm));
-        cb(r);
-      });
+      if (!inFlight) send(rm);
+      else {
+        if (waiting) drops.add('metrics', 'queue_full', points(waiting));
+        waiting = rm;
+      }
+      cb({ code: 0 });
     },
-    forceFlush: () => inner.forceFlush(),
-    shutdown: () => inner.shutdown(),
+    forceFlush: async () => {
+      await settled();
+      await inner.forceFlush();
+    },
+    shutdown: async () => {
+      await settled();
+      await inner.shutdown();
+    },
     // A synchronous gauge under a delta preference would only be exported in the intervals it
     // changed in; a gauge has no temporality in OTLP, so it stays cumulative: every export
     // carries every gauge's last value (as the exporters' lowmemory preference does).
