@@ -5,6 +5,8 @@
  */
 import { metrics } from '@opentelemetry/api';
 import { globalErrorHandler } from '@opentelemetry/core';
+import { ExportQueueFullError } from './BoundedExporter.ts';
+import { exportError } from './exportErrorHandler.ts';
 import type { InstrumentType, MeterProvider, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { WundrOtelConfig } from '../config.ts';
 import type { SdkBuilder } from '../feature.ts';
@@ -41,7 +43,7 @@ export function startMetrics(config: WundrOtelConfig, builder: SdkBuilder, drops
           : new sm.ConsoleMetricExporter();
       readers.push(
         new sm.PeriodicExportingMetricReader({
-          exporter: countingMetricExporter(inner, drops),
+          exporter: countingMetricExporter(inner, drops, { delta: name === 'otlp' && config.metrics.temporality === 'delta', timeoutMs: config.metrics.exportTimeoutMs }),
           exportIntervalMillis: config.metrics.exportIntervalMs,
           exportTimeoutMillis: config.metrics.exportTimeoutMs,
           // Bridged (cumulative) producers report deltas too when the exporter prefers deltas.
@@ -64,53 +66,83 @@ export function startMetrics(config: WundrOtelConfig, builder: SdkBuilder, drops
  * Counts the data points of metric pushes that fail, and answers the reader
  * at once while the push goes on. sdk-metrics bounds each export with a
  * timer it does not unref(): a push to a collector that accepts and never
- * answers kept a finished app alive for the whole export timeout (30 s by
- * default) before the bounded final flush could even start. The push's own
- * sockets and retry timers are unref()ed (otlp.ts), so nothing here holds
- * the process; the final flush is held by the shutdown's bounded timer.
- * One push in flight and the newest waiting behind it (one it replaces is
- * counted as dropped); forceFlush and shutdown wait for both.
+ * answers kept a finished app alive for the OTLP timeout (up to the export
+ * timeout) before the bounded final flush could even start. The OTLP/HTTP
+ * sockets and retry timers are unref()ed (otlp.ts), and so is the export
+ * timeout kept here; the final flush is held by the shutdown's own bounded
+ * timer (start.ts). One push in flight and the newest waiting behind it: a
+ * waiting one it replaces loses nothing under cumulative temporality (the
+ * newer carries the totals) and is counted and reported under delta.
+ * forceFlush and shutdown wait for the pushes queued when they are called.
  */
-function countingMetricExporter(inner: PushMetricExporter, drops: TelemetryDrops): PushMetricExporter {
+let queueFullError: ExportQueueFullError | undefined;
+
+function countingMetricExporter(inner: PushMetricExporter, drops: TelemetryDrops, o: { delta: boolean; timeoutMs: number }): PushMetricExporter {
   type Metrics = Parameters<PushMetricExporter['export']>[0];
   const points = (rm: Metrics): number => {
     let n = 0;
     for (const sm of rm.scopeMetrics) for (const m of sm.metrics) n += m.dataPoints.length;
     return n;
   };
-  let inFlight: Promise<void> | undefined;
-  let waiting: Metrics | undefined;
+  interface Queued {
+    rm: Metrics;
+    /** Resolves once this push (or the one that replaced it) is over. */
+    done: Promise<void>;
+    over: () => void;
+  }
+  const queued = (rm: Metrics): Queued => {
+    let over!: () => void;
+    const done = new Promise<void>((r) => (over = r));
+    return { rm, done, over };
+  };
+  let inFlight: Queued | undefined;
+  let waiting: Queued | undefined;
   const failed = (rm: Metrics, err: unknown): void => {
     drops.add('metrics', 'export_failed', points(rm));
-    globalErrorHandler(new Error(`metrics export failed: ${err instanceof Error ? err.message : String(err ?? 'unknown error')}`));
+    globalErrorHandler(exportError('metrics', err ?? new Error('metrics export failed')) as Error);
   };
-  const send = (rm: Metrics): void => {
-    inFlight = new Promise<void>((resolve) => {
+  const send = (q: Queued): void => {
+    inFlight = q;
+    let finished = false;
+    const finish = (err?: unknown, failedPush = false): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
       try {
-        inner.export(withoutCarried(rm), (r) => {
-          if (r.code !== 0) failed(rm, r.error);
-          resolve();
-        });
-      } catch (err) {
-        failed(rm, err);
-        resolve();
+        if (failedPush) failed(q.rm, err);
+      } finally {
+        inFlight = undefined;
+        q.over();
+        const next = waiting;
+        waiting = undefined;
+        if (next) send(next);
       }
-    }).then(() => {
-      inFlight = undefined;
-      const next = waiting;
-      waiting = undefined;
-      if (next) send(next);
-    });
+    };
+    const timer = setTimeout(() => finish(new Error(`metrics export timed out after ${o.timeoutMs} ms`), true), o.timeoutMs);
+    timer.unref();
+    try {
+      inner.export(withoutCarried(q.rm), (r) => finish(r.error, r.code !== 0));
+    } catch (err) {
+      finish(err, true);
+    }
   };
   const settled = async (): Promise<void> => {
-    while (inFlight) await inFlight;
+    await (waiting ?? inFlight)?.done;
   };
   return {
     export(rm, cb) {
-      if (!inFlight) send(rm);
+      if (!inFlight) send(queued(rm));
       else {
-        if (waiting) drops.add('metrics', 'queue_full', points(waiting));
-        waiting = rm;
+        const next = queued(rm);
+        if (waiting) {
+          const replaced = waiting;
+          void next.done.then(replaced.over);
+          if (o.delta) {
+            drops.add('metrics', 'queue_full', points(replaced.rm));
+            globalErrorHandler(exportError('metrics', (queueFullError ??= new ExportQueueFullError('metrics'))) as Error);
+          }
+        }
+        waiting = next;
       }
       cb({ code: 0 });
     },

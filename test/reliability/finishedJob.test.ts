@@ -81,6 +81,6 @@ test('a finished job still delivers its metrics: the push it started and the fin
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /shutdown did not finish/);
   const points = rx.metrics().filter((m) => m.name === 'job_items_total').flatMap((m) => m.dataPoints);
-  assert.ok(points.length >= 1, `job_items_total received: ${rx.metrics().map((m) => m.name).join(', ')}`);
+  assert.ok(points.length >= 2, `job_items_total in the job's push and in the final one: ${points.length} points; received ${rx.metrics().map((m) => m.name).join(', ')}`);
   assert.ok(points.every((p) => p.value === 3 && p.attributes.stage === 'done'), JSON.stringify(points));
 });
