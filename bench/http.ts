@@ -254,10 +254,22 @@ export interface HttpOptions {
   slices?: number;
 }
 
+/** bench/server.ts under a variant, doing `workIters` of spin per request, exporting to `sinkUrl`. */
+export function spawnServer(v: HttpVariant, workIters: number, appPort: number, ctx: VariantContext): Child {
+  return spawnNode([...v.nodeArgs, SERVER], cleanEnv({ PORT: String(appPort), WORK_ITERS: String(workIters), ...v.env(ctx) }));
+}
+
+/** Non-comment lines on the variant's Prometheus endpoint (0 when it has none). */
+async function seriesOn(v: HttpVariant, promPort: number): Promise<number> {
+  if (!v.metricsPath) return 0;
+  const text = await httpGet(`http://127.0.0.1:${promPort}${v.metricsPath}`);
+  return text.split('\n').filter((l) => l && !l.startsWith('#')).length;
+}
+
 async function runOne(v: HttpVariant, workIters: number, o: HttpOptions): Promise<RunSample> {
   const [appPort, promPort] = [await freePort(), await freePort()];
   await httpPost(`${o.sinkUrl}/__reset`);
-  const child = spawnNode([...v.nodeArgs, SERVER], cleanEnv({ PORT: String(appPort), WORK_ITERS: String(workIters), ...v.env({ sinkUrl: o.sinkUrl, promPort }) }));
+  const child = spawnServer(v, workIters, appPort, { sinkUrl: o.sinkUrl, promPort });
   try {
     await waitForPort(appPort, 30_000, child.proc);
     const url = `http://127.0.0.1:${appPort}/`;
@@ -269,11 +281,7 @@ async function runOne(v: HttpVariant, workIters: number, o: HttpOptions): Promis
     const cpu1 = cpuSeconds(pid);
     const sinkCpu = o.sinkPid ? (cpuSeconds(o.sinkPid) - sink0) / r.durationS : NaN;
     const st = procStatus(pid);
-    let series = 0;
-    if (v.metricsPath) {
-      const text = await httpGet(`http://127.0.0.1:${promPort}${v.metricsPath}`);
-      series = text.split('\n').filter((l) => l && !l.startsWith('#')).length;
-    }
+    const series = await seriesOn(v, promPort);
     const graceful = await stopChild(child);
     await sleep(200);
     const stats = JSON.parse((await httpGet(`${o.sinkUrl}/__stats`)) || '{}') as Partial<SinkStats>;
@@ -348,7 +356,7 @@ async function runSliced(variants: HttpVariant[], workIters: number, o: HttpOpti
       const sink = spawnNode([path.join(ROOT, 'build', 'bench', 'sink.js'), String(sinkPort)], process.env);
       started.push(sink);
       const sinkUrl = `http://127.0.0.1:${sinkPort}`;
-      const child = spawnNode([...v.nodeArgs, SERVER], cleanEnv({ PORT: String(appPort), WORK_ITERS: String(workIters), ...v.env({ sinkUrl, promPort }) }));
+      const child = spawnServer(v, workIters, appPort, { sinkUrl, promPort });
       started.push(child);
       slots.push({ variant: v, child, sink, sinkUrl, promPort, url: `http://127.0.0.1:${appPort}/`, warmRequests: 0, warmErrors: 0, loads: [], cpuS: 0, sinkCpuS: 0 });
     }
@@ -384,11 +392,7 @@ async function runSliced(variants: HttpVariant[], workIters: number, o: HttpOpti
       if (!alive(s)) continue;
       try {
         const st = procStatus(s.child.proc.pid!);
-        let series = 0;
-        if (s.variant.metricsPath) {
-          const text = await httpGet(`http://127.0.0.1:${s.promPort}${s.variant.metricsPath}`);
-          series = text.split('\n').filter((l) => l && !l.startsWith('#')).length;
-        }
+        const series = await seriesOn(s.variant, s.promPort);
         const graceful = await stopChild(s.child);
         await sleep(200);
         const stats = JSON.parse((await httpGet(`${s.sinkUrl}/__stats`)) || '{}') as Partial<SinkStats>;

@@ -12,12 +12,11 @@
  * which is what its warm-up must cover (bench/run.ts `workWarmupS`).
  */
 import * as path from 'node:path';
-import { AUTO, BASELINE, DDTRACE, roundOrder, WUNDR, WUNDR_ABLATIONS, type HttpVariant } from './http.ts';
-import { cleanEnv, freePort, ROOT, runLoad, spawnNode, stopChild, waitForPort } from './proc.ts';
+import { AUTO, BASELINE, DDTRACE, roundOrder, spawnServer, WUNDR, WUNDR_ABLATIONS, type HttpVariant } from './http.ts';
+import { freePort, ROOT, runLoad, spawnNode, stopChild, waitForPort } from './proc.ts';
 import { median } from './startup.ts';
 import { calibrate } from './work.ts';
 
-const SERVER = path.join(ROOT, 'build', 'bench', 'server.js');
 const VARIANTS: HttpVariant[] = [BASELINE, WUNDR, AUTO, DDTRACE, ...WUNDR_ABLATIONS];
 
 function parse(argv: string[]): { ids: string[]; rounds: number; windows: number[] } {
@@ -58,7 +57,7 @@ async function main(): Promise<void> {
       for (const i of roundOrder(r, variants.length)) {
         const v = variants[i]!;
         const [appPort, promPort] = [await freePort(), await freePort()];
-        const child = spawnNode([...v.nodeArgs, SERVER], cleanEnv({ PORT: String(appPort), WORK_ITERS: String(iters), ...v.env({ sinkUrl: `http://127.0.0.1:${sinkPort}`, promPort }) }));
+        const child = spawnServer(v, iters, appPort, { sinkUrl: `http://127.0.0.1:${sinkPort}`, promPort });
         try {
           await waitForPort(appPort, 30_000, child.proc);
           for (let k = 0; k < o.windows.length; k++) {

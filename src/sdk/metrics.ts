@@ -62,6 +62,8 @@ export function startMetrics(config: WundrOtelConfig, builder: SdkBuilder, drops
   return { meterProvider, prometheus, stopDrain };
 }
 
+let queueFullError: ExportQueueFullError | undefined;
+
 /**
  * Counts the data points of metric pushes that fail, and answers the reader
  * at once while the push goes on. sdk-metrics bounds each export with a
@@ -75,8 +77,6 @@ export function startMetrics(config: WundrOtelConfig, builder: SdkBuilder, drops
  * newer carries the totals) and is counted and reported under delta.
  * forceFlush and shutdown wait for the pushes queued when they are called.
  */
-let queueFullError: ExportQueueFullError | undefined;
-
 function countingMetricExporter(inner: PushMetricExporter, drops: TelemetryDrops, o: { delta: boolean; timeoutMs: number }): PushMetricExporter {
   type Metrics = Parameters<PushMetricExporter['export']>[0];
   const points = (rm: Metrics): number => {

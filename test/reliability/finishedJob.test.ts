@@ -22,32 +22,6 @@ async function runJob(env: Record<string, string>, job = JOB): Promise<{ code: n
   return { code, afterWorkMs: Date.now() - Number(m[1]), stderr: child.stderr() };
 }
 
-test('no collector (connection refused): the job ends right after its work, well inside a long shutdown bound', async () => {
-  const closed = await freePort();
-  // A 20 s bound: an exit long before it shows the refusal ended the flush, not the bound.
-  const r = await runJob({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closed}`, WUNDR_OTEL_SHUTDOWN_TIMEOUT: '20000' });
-  assert.equal(r.code, 0, r.stderr);
-  assert.doesNotMatch(r.stderr, /shutdown did not finish/);
-  assert.ok(r.afterWorkMs < 5000, `ended ${r.afterWorkMs} ms after its work (retrying a refused collector would take the 10 s OTLP timeout, the bound 20 s)`);
-  assert.match(r.stderr, /ECONNREFUSED/, 'the failed export is reported');
-});
-
-test('a collector that accepts and never answers: the shutdown bound ends the job, with its line', async (t) => {
-  const sockets: net.Socket[] = [];
-  const hang = net.createServer((s) => void sockets.push(s));
-  await new Promise<void>((r) => hang.listen(0, '127.0.0.1', () => r()));
-  t.after(() => {
-    for (const s of sockets) s.destroy();
-    hang.close();
-  });
-  const port = (hang.address() as net.AddressInfo).port;
-  const r = await runJob({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, WUNDR_OTEL_SHUTDOWN_TIMEOUT: '1500' });
-  assert.equal(r.code, 0, r.stderr);
-  assert.ok(sockets.length > 0, 'the exporter did connect');
-  assert.match(r.stderr, /shutdown did not finish within 1500 ms/);
-  assert.ok(r.afterWorkMs >= 1400, `held for the bound: ${r.afterWorkMs} ms`);
-});
-
 /** A TCP server that accepts and never answers; closed after the test. */
 async function hangingCollector(t: { after(fn: () => void): void }): Promise<{ port: number; sockets: net.Socket[] }> {
   const sockets: net.Socket[] = [];
@@ -59,6 +33,25 @@ async function hangingCollector(t: { after(fn: () => void): void }): Promise<{ p
   });
   return { port: (hang.address() as net.AddressInfo).port, sockets };
 }
+
+test('no collector (connection refused): the job ends right after its work, well inside a long shutdown bound', async () => {
+  const closed = await freePort();
+  // A 20 s bound: an exit long before it shows the refusal ended the flush, not the bound.
+  const r = await runJob({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closed}`, WUNDR_OTEL_SHUTDOWN_TIMEOUT: '20000' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /shutdown did not finish/);
+  assert.ok(r.afterWorkMs < 5000, `ended ${r.afterWorkMs} ms after its work (retrying a refused collector would take the 10 s OTLP timeout, the bound 20 s)`);
+  assert.match(r.stderr, /ECONNREFUSED/, 'the failed export is reported');
+});
+
+test('a collector that accepts and never answers: the shutdown bound ends the job, with its line', async (t) => {
+  const { port, sockets } = await hangingCollector(t);
+  const r = await runJob({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, WUNDR_OTEL_SHUTDOWN_TIMEOUT: '1500' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(sockets.length > 0, 'the exporter did connect');
+  assert.match(r.stderr, /shutdown did not finish within 1500 ms/);
+  assert.ok(r.afterWorkMs >= 1400, `held for the bound: ${r.afterWorkMs} ms`);
+});
 
 // Metric pushes only: OTLP metrics, no traces or logs to flush.
 const METRICS_ONLY = { OTEL_METRICS_EXPORTER: 'otlp', OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', OTEL_METRIC_EXPORT_INTERVAL: '60000', OTEL_METRIC_EXPORT_TIMEOUT: '20000' };
