@@ -10,6 +10,7 @@ import { median } from './startup.ts';
 import {
   cleanEnv,
   cpuSeconds,
+  threadCpuSeconds,
   freePort,
   httpGet,
   httpPost,
@@ -202,6 +203,12 @@ export interface RunSample {
   hwmMiB: number;
   /** Server CPU (user+sys) per request served in the measured run, µs. */
   cpuUsPerReq: number;
+  /**
+   * Of it, the threads other than the main one: V8's compiler and GC
+   * helpers. They run beside the main thread on the same two cores; a JIT
+   * still compiling the request path shows here.
+   */
+  otherCpuUsPerReq: number;
   /** CPU the sink used during the measured run, as a share of one core. */
   sinkCpuShare: number;
   /** Requests the server answered (warm-up + measured). */
@@ -276,9 +283,11 @@ async function runOne(v: HttpVariant, workIters: number, o: HttpOptions): Promis
     const warm = await runLoad({ url, durationS: o.warmupS, connections: o.connections });
     const pid = child.proc.pid!;
     const cpu0 = cpuSeconds(pid);
+    const threads0 = threadCpuSeconds(pid);
     const sink0 = o.sinkPid ? cpuSeconds(o.sinkPid) : 0;
     const r = await runLoad({ url, durationS: o.durationS, connections: o.connections });
     const cpu1 = cpuSeconds(pid);
+    const threads1 = threadCpuSeconds(pid);
     const sinkCpu = o.sinkPid ? (cpuSeconds(o.sinkPid) - sink0) / r.durationS : NaN;
     const st = procStatus(pid);
     const series = await seriesOn(v, promPort);
@@ -292,6 +301,7 @@ async function runOne(v: HttpVariant, workIters: number, o: HttpOptions): Promis
       rssMiB: st.rssMiB,
       hwmMiB: st.hwmMiB,
       cpuUsPerReq: ((cpu1 - cpu0) / Math.max(1, r.total)) * 1e6,
+      otherCpuUsPerReq: ((threads1.other - threads0.other) / Math.max(1, r.total)) * 1e6,
       sinkCpuShare: sinkCpu,
       requests: warm.total + r.total,
       errors: warm.errors + r.errors + warm.non2xx + r.non2xx,
@@ -324,6 +334,7 @@ interface Slot {
   warmErrors: number;
   loads: LoadResult[];
   cpuS: number;
+  otherCpuS: number;
   sinkCpuS: number;
 }
 
@@ -358,7 +369,7 @@ async function runSliced(variants: HttpVariant[], workIters: number, o: HttpOpti
       const sinkUrl = `http://127.0.0.1:${sinkPort}`;
       const child = spawnServer(v, workIters, appPort, { sinkUrl, promPort });
       started.push(child);
-      slots.push({ variant: v, child, sink, sinkUrl, promPort, url: `http://127.0.0.1:${appPort}/`, warmRequests: 0, warmErrors: 0, loads: [], cpuS: 0, sinkCpuS: 0 });
+      slots.push({ variant: v, child, sink, sinkUrl, promPort, url: `http://127.0.0.1:${appPort}/`, warmRequests: 0, warmErrors: 0, loads: [], cpuS: 0, otherCpuS: 0, sinkCpuS: 0 });
     }
     for (const s of slots) {
       try {
@@ -379,9 +390,11 @@ async function runSliced(variants: HttpVariant[], workIters: number, o: HttpOpti
         try {
           const pid = s.child.proc.pid!;
           const cpu0 = cpuSeconds(pid);
+          const other0 = threadCpuSeconds(pid).other;
           const sink0 = cpuSeconds(s.sink.proc.pid!);
           s.loads.push(await runLoad({ url: s.url, durationS: sliceS, connections: o.connections }));
           s.cpuS += cpuSeconds(pid) - cpu0;
+          s.otherCpuS += threadCpuSeconds(pid).other - other0;
           s.sinkCpuS += cpuSeconds(s.sink.proc.pid!) - sink0;
         } catch (err) {
           await fail(s, err);
@@ -405,6 +418,7 @@ async function runSliced(variants: HttpVariant[], workIters: number, o: HttpOpti
           rssMiB: st.rssMiB,
           hwmMiB: st.hwmMiB,
           cpuUsPerReq: (s.cpuS / Math.max(1, total)) * 1e6,
+          otherCpuUsPerReq: (s.otherCpuS / Math.max(1, total)) * 1e6,
           sinkCpuShare: s.sinkCpuS / seconds,
           requests: s.warmRequests + total,
           errors: s.warmErrors + s.loads.reduce((a, l) => a + l.errors + l.non2xx, 0),
@@ -511,6 +525,7 @@ export interface Summary {
   rssMiB: number;
   hwmMiB: number;
   cpuUsPerReq: number;
+  otherCpuUsPerReq: number;
   sinkCpuShare: number;
   exportedPerReq: number;
   logRecords: number;
@@ -536,6 +551,7 @@ export function summarize(s: ScenarioResult): Summary[] {
       rssMiB: m((x) => x.rssMiB),
       hwmMiB: m((x) => x.hwmMiB),
       cpuUsPerReq: m((x) => x.cpuUsPerReq),
+      otherCpuUsPerReq: m((x) => x.otherCpuUsPerReq),
       sinkCpuShare: m((x) => x.sinkCpuShare),
       exportedPerReq: m((x) => (r.variant.exports === 'none' ? NaN : x.exported / Math.max(1, x.requests))),
       logRecords: m((x) => x.logRecords),

@@ -3,7 +3,7 @@
  * pinned Node, /proc readings, autocannon in its own process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -106,6 +106,29 @@ export function cpuSeconds(pid: number): number {
   const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(rest[11]) + Number(rest[12]);
   return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+/**
+ * CPU seconds of the process's main thread and of its other threads
+ * together (V8's compiler and GC helpers, libuv's pool), from
+ * /proc/<pid>/task/<tid>/stat. The main thread is the one whose tid is the pid.
+ */
+export function threadCpuSeconds(pid: number): { main: number; other: number } {
+  let main = 0;
+  let other = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let s: string;
+    try {
+      s = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended between the listing and the read
+    }
+    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    const seconds = (Number(rest[11]) + Number(rest[12])) / 100;
+    if (tid === String(pid)) main += seconds;
+    else other += seconds;
+  }
+  return { main, other };
 }
 
 export interface LoadResult {

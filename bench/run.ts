@@ -41,7 +41,10 @@ export interface RunOptions {
    * count, so at ~1,000 req/s a 2 s warm-up leaves the JIT compiling
    * through the measured run (bare server included), and the ratio then
    * measures how fast each variant's code warms up rather than what a
-   * request costs a running daemon.
+   * request costs a running daemon. 15 s was not enough: in the 10 s after
+   * it the preloaded server's other threads (V8 compiling, as
+   * `--trace-opt` shows) still took 14 µs/req more than the bare server's,
+   * 2 µs/req after 30 s (docs/PERFORMANCE.md).
    */
   workWarmupS: number;
   /**
@@ -80,7 +83,7 @@ export function parseArgs(argv: string[]): RunOptions {
     rounds: quick ? 2 : 8,
     durationS: quick ? 3 : 10,
     warmupS: quick ? 1 : 2,
-    workWarmupS: quick ? 3 : 15,
+    workWarmupS: quick ? 3 : 30,
     workSlices: quick ? 1 : 5,
     connections: 10,
     memoryDurationS: quick ? 20 : 180,
