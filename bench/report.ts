@@ -251,7 +251,7 @@ export function renderReport(r: ReportInput): string {
         '',
         `Warm-up: ${warm} s of the same load before each measured run${warmReqs ? ` (about ${Math.round((warm * warmReqs) / 1000)}k requests at the baseline's rate)` : ''}.${
           sc.workIters > 0
-            ? ' V8 optimises a function after enough calls, not after enough time: at ~1,000 req/s, compilations (the bare server\'s too) go on for 15–20 s, so a short warm-up measures how fast each variant\'s code gets optimised rather than what a request costs a running daemon (`node build/bench/run.js --only http --work-warmup 2` measures that start instead).'
+            ? ' V8 optimises a function after enough calls, not after enough time: at ~1,000 req/s, compilations (the bare server\'s too) go on for 20–30 s (in the 10 s after a 15 s warm-up, the preloaded server\'s other threads, V8 compiling, took 14 µs/req more than the bare server\'s; 2 µs/req after 30 s: the brackets of the server CPU column show that share), so a short warm-up measures how fast each variant\'s code gets optimised rather than what a request costs a running daemon (`node build/bench/run.js --only http --work-warmup 2` measures that start instead).'
             : ''
         }${
           (sc.slices ?? 1) > 1
