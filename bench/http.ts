@@ -262,8 +262,29 @@ export interface HttpOptions {
 }
 
 /** bench/server.ts under a variant, doing `workIters` of spin per request, exporting to `sinkUrl`. */
-export function spawnServer(v: HttpVariant, workIters: number, appPort: number, ctx: VariantContext): Child {
-  return spawnNode([...v.nodeArgs, SERVER], cleanEnv({ PORT: String(appPort), WORK_ITERS: String(workIters), ...v.env(ctx) }));
+export function spawnServer(v: HttpVariant, workIters: number, appPort: number, ctx: VariantContext, probe?: { before: string[]; after: string[]; env: Record<string, string> }): Child {
+  return spawnNode(
+    [...(probe?.before ?? []), ...v.nodeArgs, ...(probe?.after ?? []), SERVER],
+    cleanEnv({ PORT: String(appPort), WORK_ITERS: String(workIters), ...probe?.env, ...v.env(ctx) }),
+  );
+}
+
+/**
+ * A variant from `id` or `id+NAME=value+…` (the variant with variables
+ * added, for trying a setting without a new variant), among `all`.
+ */
+export function variantFromSpec(spec: string, all: HttpVariant[], what: string): HttpVariant {
+  const [id, ...extra] = spec.split('+');
+  const v = all.find((x) => x.id === id);
+  if (!v) throw new Error(`${what}: unknown variant ${id} (${all.map((x) => x.id).join(', ')})`);
+  if (extra.length === 0) return v;
+  const vars: Record<string, string> = {};
+  for (const kv of extra) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new Error(`${what}: ${spec}: expected NAME=value after '+', got '${kv}'`);
+    vars[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return { ...v, id: spec, name: `${v.name} ${extra.join(' ')}`, env: (ctx: VariantContext) => ({ ...v.env(ctx), ...vars }) };
 }
 
 /** Non-comment lines on the variant's Prometheus endpoint (0 when it has none). */

@@ -8,9 +8,9 @@
  * a statement about retention, not about when the collector last ran.
  */
 import * as path from 'node:path';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { cleanEnv, freePort, procStatus, ROOT, runLoad, sleep, spawnNode, stopChild, waitForPort, type LoadResult } from './proc.ts';
+import { askProbe, cleanEnv, freePort, procStatus, ROOT, runLoad, sleep, spawnNode, stopChild, waitForPort, type LoadResult } from './proc.ts';
 
 const REGISTER = path.join(ROOT, 'build', 'src', 'register.js');
 const DAEMON = path.join(ROOT, 'build', 'examples', 'daemon', 'main.js');
@@ -76,22 +76,8 @@ function drift(points: [number, number][]): number {
 
 /** Asks the probe for a full GC and resolves the heapUsed (MiB) measured right after it. */
 async function heapAfterGc(pid: number, file: string, lastSeq: { n: number }): Promise<number | undefined> {
-  process.kill(pid, 'SIGUSR2');
-  for (let i = 0; i < 50; i++) {
-    await sleep(20);
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    const [seq, bytes] = text.trim().split(' ').map(Number);
-    if (seq > lastSeq.n) {
-      lastSeq.n = seq;
-      return bytes / 2 ** 20;
-    }
-  }
-  return undefined;
+  const answer = await askProbe(pid, file, lastSeq, 1000);
+  return answer === undefined ? undefined : answer[0]! / 2 ** 20;
 }
 
 export async function runMemory(o: MemoryOptions): Promise<MemoryResult> {

@@ -131,6 +131,31 @@ export function threadCpuSeconds(pid: number): { main: number; other: number } {
   return { main, other };
 }
 
+/**
+ * Sends SIGUSR2 to a probe preloaded in `pid` and resolves the numbers of
+ * its answer: the probe writes `<sequence> <number> …` to `file`, and an
+ * answer counts once its sequence is past `last.n`. Undefined when none
+ * came within `timeoutMs`.
+ */
+export async function askProbe(pid: number, file: string, last: { n: number }, timeoutMs: number): Promise<number[] | undefined> {
+  process.kill(pid, 'SIGUSR2');
+  for (let waited = 0; waited < timeoutMs; waited += 20) {
+    await sleep(20);
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const [seq, ...numbers] = text.trim().split(' ').map(Number);
+    if (seq! > last.n) {
+      last.n = seq!;
+      return numbers;
+    }
+  }
+  return undefined;
+}
+
 export interface LoadResult {
   /** Responses per second over the run. */
   rps: number;

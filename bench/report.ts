@@ -232,7 +232,7 @@ export function renderReport(r: ReportInput): string {
       '',
       `bench/server.ts (node:http, keep-alive, answers \`ok\`) started fresh for each run; autocannon with ${s.connections} connections for ${s.durationS} s after a warm-up (given under each scenario); ${s.rounds} rounds, the variants interleaved in a balanced order (each variant runs first, and right after each other variant, equally often: a Williams design, roundOrder in bench/http.ts); the ratio is the median of the per-round ratios to the baseline of the same round.`,
       '',
-      '- **server CPU µs/req**: user+system CPU of the server process (from /proc) over the measured run, per request answered. On a shared, noisy machine this is the steadier view: the **CPU-cost ratio** (baseline µs/req ÷ variant µs/req) is the throughput ratio the server would reach if it had a core to itself.',
+      '- **server CPU µs/req**: user+system CPU of the server process (from /proc) over the measured run, per request answered; in brackets, the part of it taken by threads other than the main one (V8\'s compiler and GC helpers, libuv\'s pool; /proc/<pid>/task, in 10 ms ticks). On a shared, noisy machine this is the steadier view: the **CPU-cost ratio** (baseline µs/req ÷ variant µs/req) is the throughput ratio the server would reach if it had a core to itself.',
       '- **exported per request**: spans (OTLP) or traces (Datadog) that reached the sink, counted after the server\'s graceful stop, over the requests autocannon counted (warm-up included). It can exceed 100 % by the requests still in flight when autocannon stops (at most one per connection per run).',
       '- **RSS after load**: VmRSS of the server right after the measured run; peak RSS is VmHWM over its life.',
       '- **sink CPU**: CPU the telemetry sink (bench/sink.ts, which also decodes every body to count spans) used during the measured run, as a share of one core: taken from the same two cores the server and autocannon run on.',
@@ -251,7 +251,7 @@ export function renderReport(r: ReportInput): string {
         '',
         `Warm-up: ${warm} s of the same load before each measured run${warmReqs ? ` (about ${Math.round((warm * warmReqs) / 1000)}k requests at the baseline's rate)` : ''}.${
           sc.workIters > 0
-            ? ' V8 optimises a function after enough calls, not after enough time: at ~1,000 req/s, compilations (the bare server\'s too) go on for 20–30 s (in the 10 s after a 15 s warm-up, the preloaded server\'s other threads, V8 compiling, took 14 µs/req more than the bare server\'s; 2 µs/req after 30 s: the brackets of the server CPU column show that share), so a short warm-up measures how fast each variant\'s code gets optimised rather than what a request costs a running daemon (`node build/bench/run.js --only http --work-warmup 2` measures that start instead).'
+            ? ' V8 optimises a function after enough calls, not after enough time: at ~1,000 req/s, compilations (the bare server\'s too) go on for 20–30 s (docs/PERFORMANCE.md; the brackets of the server CPU column show the other threads\' share, V8 compiling among them), so a short warm-up measures how fast each variant\'s code gets optimised rather than what a request costs a running daemon (`node build/bench/run.js --only http --work-warmup 2` measures that start instead).'
             : ''
         }${
           (sc.slices ?? 1) > 1

@@ -19,7 +19,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BASELINE, HTTP_VARIANTS, runScenario, summarize, WUNDR, WUNDR_ABLATIONS, WUNDR_EXPERIMENTS, WUNDR_EXTRAS, type Summary } from './http.ts';
+import { BASELINE, HTTP_VARIANTS, runScenario, summarize, variantFromSpec, WUNDR, WUNDR_ABLATIONS, WUNDR_EXPERIMENTS, WUNDR_EXTRAS, type Summary } from './http.ts';
 import { runMemory } from './memory.ts';
 import { compareMarkdown, profileMarkdown, profileVariant } from './profile.ts';
 import { freePort, NODE, PEERS, ROOT, spawnNode, stopChild, waitForPort } from './proc.ts';
@@ -43,8 +43,9 @@ export interface RunOptions {
    * measures how fast each variant's code warms up rather than what a
    * request costs a running daemon. 15 s was not enough: in the 10 s after
    * it the preloaded server's other threads (V8 compiling, as
-   * `--trace-opt` shows) still took 14 µs/req more than the bare server's,
-   * 2 µs/req after 30 s (docs/PERFORMANCE.md).
+   * `--trace-opt` shows) still took about 14 µs/req more than the bare
+   * server's, about 2 after 30 s (medians of the rounds' differences,
+   * docs/PERFORMANCE.md).
    */
   workWarmupS: number;
   /**
@@ -259,20 +260,7 @@ function ratioChart(scenarios: { name: string; target: number; summary: Summary[
 /** An A/B of chosen variants on the trivial handler, as a markdown table on stdout (for trying a fix). */
 async function runAb(o: RunOptions): Promise<void> {
   const all = [...HTTP_VARIANTS, ...WUNDR_ABLATIONS, ...WUNDR_EXPERIMENTS];
-  const variants = o.ab!.map((spec) => {
-    // `wundr+NAME=value+…`: a variant with variables added, for trying a setting without a new variant.
-    const [id, ...extra] = spec.split('+');
-    const v = all.find((x) => x.id === id);
-    if (!v) throw new Error(`--ab: unknown variant ${id} (${all.map((x) => x.id).join(', ')})`);
-    if (extra.length === 0) return v;
-    const vars: Record<string, string> = {};
-    for (const kv of extra) {
-      const eq = kv.indexOf('=');
-      if (eq <= 0) throw new Error(`--ab: ${spec}: expected NAME=value after '+', got '${kv}'`);
-      vars[kv.slice(0, eq)] = kv.slice(eq + 1);
-    }
-    return { ...v, id: spec, name: `${v.name} ${extra.join(' ')}`, env: (ctx: Parameters<typeof v.env>[0]) => ({ ...v.env(ctx), ...vars }) };
-  });
+  const variants = o.ab!.map((spec) => variantFromSpec(spec, all, '--ab'));
   if (variants[0]!.id !== 'baseline') variants.unshift(BASELINE);
   const sinkPort = await freePort();
   const sink = spawnNode([path.join(ROOT, 'build', 'bench', 'sink.js'), String(sinkPort)], process.env);

@@ -3,27 +3,32 @@
  * variant's server alive at once, each with its own sink, loaded in turn
  * (as the 1 ms handler scenario of bench/run.ts), and for each:
  *   - the main thread's CPU beyond the handler's own work (the handler's
- *     1 ms loop is timed inside the server, bench/requestProbe.ts);
+ *     1 ms loop is timed inside the server, in the thread's CPU,
+ *     bench/requestProbe.ts);
  *   - of that, the preload's subscribers to the two HTTP server channels,
- *     timed inside the server;
+ *     timed inside the server by the clock (only @wundr/otel works through
+ *     those channels: for the peers and the instrumentation-http variant
+ *     this is the probes' own cost, as for the baseline);
  *   - the other threads' CPU (V8's compiler and GC helpers, libuv's pool);
- *   - the handler's own time, by the clock: it grows when the main thread
- *     waits for a core.
+ *   - the time the handler's loop waited, by the clock minus its CPU: the
+ *     main thread waiting for a core.
+ * CPU per thread comes from /proc in 10 ms ticks: over 10 s of ~1,000
+ * req/s that is about ±1 µs/req per thread; read differences below a few
+ * µs as none.
  *
  *   node build/bench/threads.js [variant,variant,...] [--rounds N] [--warmup S] [--trivial]
  *   # default: baseline,wundr, 4 rounds, 30 s of warm-up, 1 ms handler
  *   # a variant of bench/http.ts, or one with variables set: wundr+WUNDR_OTEL_EMBEDDED=false
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AUTO, BASELINE, DDTRACE, WUNDR, WUNDR_ABLATIONS, WUNDR_EXPERIMENTS, roundOrder, type HttpVariant } from './http.ts';
-import { cleanEnv, freePort, ROOT, runLoad, sleep, spawnNode, stopChild, threadCpuSeconds, waitForPort, type Child } from './proc.ts';
+import { AUTO, BASELINE, DDTRACE, roundOrder, spawnServer, variantFromSpec, WUNDR, WUNDR_ABLATIONS, WUNDR_EXPERIMENTS, type HttpVariant } from './http.ts';
+import { askProbe, freePort, ROOT, runLoad, spawnNode, stopChild, threadCpuSeconds, waitForPort, type Child } from './proc.ts';
 import { median } from './startup.ts';
 import { calibrate } from './work.ts';
 
 const VARIANTS: HttpVariant[] = [BASELINE, WUNDR, AUTO, DDTRACE, ...WUNDR_ABLATIONS, ...WUNDR_EXPERIMENTS];
-const SERVER = path.join(ROOT, 'build', 'bench', 'server.js');
 const MARK = path.join(ROOT, 'build', 'bench', 'requestProbeMark.js');
 const PROBE = path.join(ROOT, 'build', 'bench', 'requestProbe.js');
 const SLICES = 5;
@@ -53,20 +58,10 @@ function parse(argv: string[]): Options {
   if (!(Number.isInteger(warmupS) && warmupS > 0)) throw new Error('threads: --warmup takes positive whole seconds');
   ids = ['baseline', ...new Set(ids.filter((id) => id !== 'baseline'))];
   const variants = ids.map((spec) => {
-    const [id, ...vars] = spec.split('+');
-    const v = VARIANTS.find((x) => x.id === id);
-    if (!v) throw new Error(`threads: unknown variant ${id} (one of ${VARIANTS.map((x) => x.id).join(', ')})`);
+    const v = variantFromSpec(spec, VARIANTS, 'threads');
     const why = v.unavailable?.();
     if (why) throw new Error(`threads: ${v.id}: ${why}`);
-    if (vars.length === 0) return v;
-    const extra = Object.fromEntries(
-      vars.map((kv) => {
-        const eq = kv.indexOf('=');
-        if (eq < 1) throw new Error(`threads: ${spec}: expected variant+NAME=value`);
-        return [kv.slice(0, eq), kv.slice(eq + 1)];
-      }),
-    );
-    return { ...v, id: spec, name: spec, env: (ctx: Parameters<HttpVariant['env']>[0]) => ({ ...v.env(ctx), ...extra }) };
+    return v;
   });
   return { variants, rounds, warmupS, trivial };
 }
@@ -74,27 +69,15 @@ function parse(argv: string[]): Options {
 interface Probe {
   requests: number;
   spinUs: number;
+  spinCpuUs: number;
   subscribersUs: number;
 }
 
-/** Asks the server's probe for its totals (see bench/requestProbe.ts). */
-async function readProbe(pid: number, file: string, last: { seq: number }): Promise<Probe> {
-  process.kill(pid, 'SIGUSR2');
-  for (let i = 0; i < 100; i++) {
-    await sleep(10);
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    const [seq, requests, spinUs, subscribersUs] = text.trim().split(' ').map(Number);
-    if (seq! > last.seq) {
-      last.seq = seq!;
-      return { requests: requests!, spinUs: spinUs!, subscribersUs: subscribersUs! };
-    }
-  }
-  throw new Error(`no answer from the request probe of ${pid}`);
+/** The server's probe totals (bench/requestProbe.ts). */
+async function readProbe(pid: number, file: string, last: { n: number }): Promise<Probe> {
+  const a = await askProbe(pid, file, last, 2000);
+  if (a === undefined || a.length < 4) throw new Error(`no answer from the request probe of ${pid}`);
+  return { requests: a[0]!, spinUs: a[1]!, spinCpuUs: a[2]!, subscribersUs: a[3]! };
 }
 
 interface Slot {
@@ -103,12 +86,14 @@ interface Slot {
   sink: Child;
   url: string;
   file: string;
-  seq: { seq: number };
+  seq: { n: number };
   requests: number;
   seconds: number;
+  errors: number;
   mainS: number;
   otherS: number;
   spinUs: number;
+  spinCpuUs: number;
   subscribersUs: number;
 }
 
@@ -118,20 +103,29 @@ interface Row {
   beyond: number;
   subscribers: number;
   other: number;
-  handler: number;
+  waited: number;
 }
 
-async function round(o: Options, iters: number, r: number): Promise<Map<string, Row>> {
+async function round(o: Options, iters: number, r: number, dir: string): Promise<Map<string, Row>> {
   const slots: Slot[] = [];
+  const started: Child[] = [];
   try {
+    // Ports are taken before anything binds them: no two alike.
+    const taken = new Set<number>();
+    const port = async (): Promise<number> => {
+      for (;;) {
+        const p = await freePort();
+        if (!taken.has(p)) return taken.add(p), p;
+      }
+    };
     for (const v of o.variants) {
-      const [sinkPort, appPort, promPort] = [await freePort(), await freePort(), await freePort()];
+      const [sinkPort, appPort, promPort] = [await port(), await port(), await port()];
       const sink = spawnNode([path.join(ROOT, 'build', 'bench', 'sink.js'), String(sinkPort)], process.env);
-      const file = path.join(os.tmpdir(), `wundr-bench-probe-${process.pid}-${slots.length}`);
-      rmSync(file, { force: true });
-      const env = cleanEnv({ PORT: String(appPort), WORK_ITERS: String(iters), WUNDR_BENCH_REQUEST_PROBE: file, ...v.env({ sinkUrl: `http://127.0.0.1:${sinkPort}`, promPort }) });
-      const server = spawnNode(['--require', MARK, ...v.nodeArgs, '--require', PROBE, SERVER], env);
-      slots.push({ v, server, sink, url: `http://127.0.0.1:${appPort}/`, file, seq: { seq: 0 }, requests: 0, seconds: 0, mainS: 0, otherS: 0, spinUs: 0, subscribersUs: 0 });
+      started.push(sink);
+      const file = path.join(dir, `probe-${slots.length}`);
+      const server = spawnServer(v, iters, appPort, { sinkUrl: `http://127.0.0.1:${sinkPort}`, promPort }, { before: ['--require', MARK], after: ['--require', PROBE], env: { WUNDR_BENCH_REQUEST_PROBE: file } });
+      started.push(server);
+      slots.push({ v, server, sink, url: `http://127.0.0.1:${appPort}/`, file, seq: { n: 0 }, requests: 0, seconds: 0, errors: 0, mainS: 0, otherS: 0, spinUs: 0, spinCpuUs: 0, subscribersUs: 0 });
       await waitForPort(sinkPort, 10_000, sink.proc);
       await waitForPort(appPort, 30_000, server.proc);
     }
@@ -145,26 +139,34 @@ async function round(o: Options, iters: number, r: number): Promise<Map<string, 
         const l = await runLoad({ url: s.url, durationS: SLICE_S, connections: 10 });
         const t1 = threadCpuSeconds(pid);
         const p1 = await readProbe(pid, s.file, s.seq);
+        // A probe that saw no request or timed no handler work measures nothing: better no number than a wrong one.
+        if (p1.requests - p0.requests < l.total) throw new Error(`${s.v.id}: the probe saw ${p1.requests - p0.requests} of ${l.total} requests`);
+        if (iters > 0 && p1.spinUs === p0.spinUs) throw new Error(`${s.v.id}: the probe timed no handler work (bench/server.ts no longer calls spin through work.ts's exports?)`);
         s.requests += l.total;
         s.seconds += l.durationS;
+        s.errors += l.errors + l.non2xx;
         s.mainS += t1.main - t0.main;
         s.otherS += t1.other - t0.other;
         s.spinUs += p1.spinUs - p0.spinUs;
+        s.spinCpuUs += p1.spinCpuUs - p0.spinCpuUs;
         s.subscribersUs += p1.subscribersUs - p0.subscribersUs;
       }
     }
     const out = new Map<string, Row>();
     for (const s of slots) {
+      if (s.errors > 0) throw new Error(`${s.v.id}: ${s.errors} requests failed`);
       const n = Math.max(1, s.requests);
-      out.set(s.v.id, { rps: s.requests / s.seconds, beyond: (s.mainS * 1e6 - s.spinUs) / n, subscribers: s.subscribersUs / n, other: (s.otherS * 1e6) / n, handler: s.spinUs / n });
+      out.set(s.v.id, {
+        rps: s.requests / s.seconds,
+        beyond: (s.mainS * 1e6 - s.spinCpuUs) / n,
+        subscribers: s.subscribersUs / n,
+        other: (s.otherS * 1e6) / n,
+        waited: (s.spinUs - s.spinCpuUs) / n,
+      });
     }
     return out;
   } finally {
-    for (const s of slots) {
-      await stopChild(s.server, 10_000);
-      await stopChild(s.sink, 2000);
-      rmSync(s.file, { force: true });
-    }
+    for (const c of started.reverse()) await stopChild(c, 10_000);
   }
 }
 
@@ -173,23 +175,28 @@ async function main(): Promise<void> {
   const iters = o.trivial ? 0 : calibrate(1);
   process.stderr.write(`${o.trivial ? 'trivial handler' : `1 ms handler (${iters} iterations)`}, ${o.rounds} rounds, ${o.warmupS} s of warm-up, ${SLICES} slices of ${SLICE_S} s\n`);
   const rows = o.variants.map((): Row[] => []);
-  for (let r = 0; r < o.rounds; r++) {
-    const got = await round(o, iters, r);
-    o.variants.forEach((v, i) => rows[i]!.push(got.get(v.id)!));
-    process.stderr.write(`round ${r + 1}: ${o.variants.map((v) => `${v.id} ${got.get(v.id)!.rps.toFixed(0)} req/s`).join(', ')}\n`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'wundr-bench-threads-'));
+  try {
+    for (let r = 0; r < o.rounds; r++) {
+      const got = await round(o, iters, r, dir);
+      o.variants.forEach((v, i) => rows[i]!.push(got.get(v.id)!));
+      process.stderr.write(`round ${r + 1}: ${o.variants.map((v) => `${v.id} ${got.get(v.id)!.rps.toFixed(0)} req/s`).join(', ')}\n`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   const base = rows[0]!;
   const med = (i: number, f: (x: Row, b: Row) => number) => median(rows[i]!.map((x, j) => f(x, base[j]!)));
   const f1 = (x: number) => x.toFixed(1);
   const lines = [
-    '| variant | req/s | ratio | main thread beyond the handler, µs/req (over baseline) | of it, the preload\'s subscribers | other threads, µs/req (over baseline) | the handler\'s own time by the clock, µs (over baseline) |',
+    '| variant | req/s | ratio | main thread beyond the handler, µs/req (over baseline) | of it, the preload\'s subscribers | other threads, µs/req (over baseline) | the handler\'s loop waiting for a core, µs/req (over baseline) |',
     '|---|--:|--:|--:|--:|--:|--:|',
   ];
   o.variants.forEach((v, i) => {
     const isBase = i === 0;
     const over = (f: (x: Row) => number) => (isBase ? '' : ` (${med(i, (x, b) => f(x) - f(b)) >= 0 ? '+' : ''}${f1(med(i, (x, b) => f(x) - f(b)))})`);
     lines.push(
-      `| ${v.id} | ${med(i, (x) => x.rps).toFixed(0)} | ${med(i, (x, b) => x.rps / b.rps).toFixed(3)} | ${f1(med(i, (x) => x.beyond))}${over((x) => x.beyond)} | ${f1(med(i, (x) => x.subscribers))} | ${f1(med(i, (x) => x.other))}${over((x) => x.other)} | ${f1(med(i, (x) => x.handler))}${over((x) => x.handler)} |`,
+      `| ${v.id} | ${med(i, (x) => x.rps).toFixed(0)} | ${med(i, (x, b) => x.rps / b.rps).toFixed(3)} | ${f1(med(i, (x) => x.beyond))}${over((x) => x.beyond)} | ${f1(med(i, (x) => x.subscribers))} | ${f1(med(i, (x) => x.other))}${over((x) => x.other)} | ${f1(med(i, (x) => x.waited))}${over((x) => x.waited)} |`,
     );
   });
   process.stdout.write(`medians over rounds (differences to the baseline taken round by round)\n${lines.join('\n')}\n`);
