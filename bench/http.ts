@@ -10,7 +10,7 @@ import { median } from './startup.ts';
 import {
   cleanEnv,
   cpuSeconds,
-  threadCpuSeconds,
+  distinctPorts,
   freePort,
   httpGet,
   httpPost,
@@ -21,6 +21,7 @@ import {
   sleep,
   spawnNode,
   stopChild,
+  threadCpuSeconds,
   waitForPort,
 } from './proc.ts';
 import type { Child, LoadResult } from './proc.ts';
@@ -375,14 +376,7 @@ async function runSliced(variants: HttpVariant[], workIters: number, o: HttpOpti
     await stopChild(s.sink, 2000);
   };
   try {
-    // Ports are taken before anything binds them: no two alike.
-    const taken = new Set<number>();
-    const port = async (): Promise<number> => {
-      for (;;) {
-        const p = await freePort();
-        if (!taken.has(p)) return taken.add(p), p;
-      }
-    };
+    const port = distinctPorts();
     for (const v of variants) {
       const [sinkPort, appPort, promPort] = [await port(), await port(), await port()];
       const sink = spawnNode([path.join(ROOT, 'build', 'bench', 'sink.js'), String(sinkPort)], process.env);

@@ -99,6 +99,21 @@ export function procStatus(pid: number): ProcStatus {
   return { rssMiB: kb('VmRSS') / 1024, hwmMiB: kb('VmHWM') / 1024 };
 }
 
+/**
+ * Free ports for servers started together: each call another port, never
+ * one handed out before (ports are all taken before anything binds them,
+ * so freePort alone could give one twice).
+ */
+export function distinctPorts(): () => Promise<number> {
+  const taken = new Set<number>();
+  return async () => {
+    for (;;) {
+      const p = await freePort();
+      if (!taken.has(p)) return taken.add(p), p;
+    }
+  };
+}
+
 /** User + system CPU seconds the process has used (from /proc/<pid>/stat). */
 export function cpuSeconds(pid: number): number {
   const s = readFileSync(`/proc/${pid}/stat`, 'utf8');

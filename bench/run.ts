@@ -9,7 +9,7 @@
  *     [--extra] [--profile auto|always|never] [--no-write]
  *   node build/bench/run.js --ab baseline,wundr,wundr-instr [--rounds N] [--duration S] [--ab-work]
  *   node build/bench/run.js --ab baseline,wundr,wundr+NAME=value   (a variant with variables added)
- *   node build/bench/run.js --render build/bench/last-run.json   # re-render only
+ *   node build/bench/run.js --render build/bench/last-run.json   # re-render only (a --quick run's: build/bench/quick/last-run.json, with --quick)
  *
  * --quick: short rounds for CI (about 3 minutes); numbers are indicative, and the
  * report goes to build/bench/quick/BENCHMARKS.md (not docs/) unless --out says otherwise.
@@ -411,11 +411,14 @@ async function main(): Promise<void> {
   }
 
   input.elapsedS = (Date.now() - t0) / 1000;
-  writeFileSync(LAST_RUN, reportJson(input));
+  // A quick or partial run keeps its own copy: re-rendering docs/ must find the last full run.
+  const saved = lastRunFile(o.quick);
+  mkdirSync(path.dirname(saved), { recursive: true });
+  writeFileSync(saved, reportJson(input));
   writeReport(input, o);
 }
 
-const LAST_RUN = path.join(ROOT, 'build', 'bench', 'last-run.json');
+const lastRunFile = (quick: boolean) => path.join(ROOT, 'build', 'bench', ...(quick ? ['quick'] : []), 'last-run.json');
 
 function writeReport(input: ReportInput, o: RunOptions): void {
   const md = renderReport(input);

@@ -24,7 +24,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AUTO, BASELINE, DDTRACE, roundOrder, spawnServer, variantFromSpec, WUNDR, WUNDR_ABLATIONS, WUNDR_EXPERIMENTS, type HttpVariant } from './http.ts';
-import { askProbe, freePort, ROOT, runLoad, spawnNode, stopChild, threadCpuSeconds, waitForPort, type Child } from './proc.ts';
+import { askProbe, distinctPorts, ROOT, runLoad, spawnNode, stopChild, threadCpuSeconds, waitForPort, type Child } from './proc.ts';
 import { median } from './startup.ts';
 import { calibrate } from './work.ts';
 
@@ -110,14 +110,7 @@ async function round(o: Options, iters: number, r: number, dir: string): Promise
   const slots: Slot[] = [];
   const started: Child[] = [];
   try {
-    // Ports are taken before anything binds them: no two alike.
-    const taken = new Set<number>();
-    const port = async (): Promise<number> => {
-      for (;;) {
-        const p = await freePort();
-        if (!taken.has(p)) return taken.add(p), p;
-      }
-    };
+    const port = distinctPorts();
     for (const v of o.variants) {
       const [sinkPort, appPort, promPort] = [await port(), await port(), await port()];
       const sink = spawnNode([path.join(ROOT, 'build', 'bench', 'sink.js'), String(sinkPort)], process.env);
