@@ -232,6 +232,8 @@ export interface VariantResult {
   samples: RunSample[];
   /** Per-round ratio to the baseline's req/s in the same round. */
   ratios: number[];
+  /** Per-round CPU-cost ratio: the baseline's CPU per request over this variant's, same round. */
+  cpuRatios: number[];
 }
 
 export interface ScenarioResult {
@@ -478,6 +480,7 @@ export async function runScenario(name: string, workIters: number, o: HttpOption
     failures: [],
     samples: [],
     ratios: [],
+    cpuRatios: [],
   }));
   const live = results.filter((r) => !r.skipped);
   for (let round = 0; round < o.rounds; round++) {
@@ -496,7 +499,7 @@ export async function runScenario(name: string, workIters: number, o: HttpOption
         }
         res.samples.push(s);
         byId.set(res.variant.id, s);
-        o.log(`  [${name}] round ${round + 1}/${o.rounds} ${res.variant.name.padEnd(40)} ${s.rps.toFixed(0).padStart(6)} req/s  p99 ${s.p99Ms} ms  RSS ${s.rssMiB.toFixed(0)} MiB  exported ${s.exported}/${s.requests}`);
+        o.log(`  [${name}] round ${round + 1}/${o.rounds} ${res.variant.name.padEnd(40)} ${s.rps.toFixed(0).padStart(6)} req/s  CPU ${s.cpuUsPerReq.toFixed(1)} µs/req  p99 ${s.p99Ms} ms  RSS ${s.rssMiB.toFixed(0)} MiB  exported ${s.exported}/${s.requests}`);
       }
       o.log(`  [${name}] round ${round + 1}/${o.rounds}: ${o.slices} slices per variant (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     } else {
@@ -507,7 +510,7 @@ export async function runScenario(name: string, workIters: number, o: HttpOption
           res.samples.push(s);
           byId.set(res.variant.id, s);
           o.log(
-            `  [${name}] round ${round + 1}/${o.rounds} ${res.variant.name.padEnd(40)} ${s.rps.toFixed(0).padStart(6)} req/s  p99 ${s.p99Ms} ms  RSS ${s.rssMiB.toFixed(0)} MiB  exported ${s.exported}/${s.requests}  (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+            `  [${name}] round ${round + 1}/${o.rounds} ${res.variant.name.padEnd(40)} ${s.rps.toFixed(0).padStart(6)} req/s  CPU ${s.cpuUsPerReq.toFixed(1)} µs/req  p99 ${s.p99Ms} ms  RSS ${s.rssMiB.toFixed(0)} MiB  exported ${s.exported}/${s.requests}  (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
           );
         } catch (err) {
           res.failures.push((err as Error).message);
@@ -519,7 +522,10 @@ export async function runScenario(name: string, workIters: number, o: HttpOption
     if (base) {
       for (const res of live) {
         const s = byId.get(res.variant.id);
-        if (s) res.ratios.push(s.rps / base.rps);
+        if (s) {
+          res.ratios.push(s.rps / base.rps);
+          res.cpuRatios.push(base.cpuUsPerReq / s.cpuUsPerReq);
+        }
       }
     }
   }
@@ -537,6 +543,9 @@ export interface Summary {
   ratio: number;
   ratioMin: number;
   ratioMax: number;
+  /** The rounds' req/s ratios and CPU-cost ratios, in round order (kept in the run's JSON, to see where the two part). */
+  roundRatios: number[];
+  roundCpuRatios: number[];
   rssMiB: number;
   hwmMiB: number;
   cpuUsPerReq: number;
@@ -563,6 +572,8 @@ export function summarize(s: ScenarioResult): Summary[] {
       ratio: r.ratios.length ? median(r.ratios) : NaN,
       ratioMin: r.ratios.length ? Math.min(...r.ratios) : NaN,
       ratioMax: r.ratios.length ? Math.max(...r.ratios) : NaN,
+      roundRatios: r.ratios,
+      roundCpuRatios: r.cpuRatios,
       rssMiB: m((x) => x.rssMiB),
       hwmMiB: m((x) => x.hwmMiB),
       cpuUsPerReq: m((x) => x.cpuUsPerReq),
