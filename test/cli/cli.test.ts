@@ -19,6 +19,15 @@ async function cli(args: string[], env: Record<string, string> = {}) {
   return { code, stdout: c.stdout(), stderr: c.stderr() };
 }
 
+/** `doctor` with a real OTLP receiver to reach (returned as `rx`) and a free metrics port, plus `env`. */
+async function doctorWithReceiver(t: { after(fn: () => unknown): void }, env: Record<string, string>) {
+  const rx = await startOtlpReceiver();
+  t.after(() => rx.close());
+  const port = await freePort();
+  const r = await cli(['doctor', '--timeout-ms', '3000'], { OTEL_EXPORTER_OTLP_ENDPOINT: rx.url, METRICS_HOST: '127.0.0.1', METRICS_PORT: String(port), ...env });
+  return { ...r, rx };
+}
+
 test('no command: usage listing every command, exit 0', async () => {
   const r = await cli([]);
   assert.equal(r.code, 0);
@@ -89,15 +98,9 @@ test('dashboard: the JSON model, same as the committed file', async () => {
 });
 
 test('doctor: all well -> exit 0; OTLP reachable, metrics port free; secrets masked', async (t) => {
-  const rx = await startOtlpReceiver();
-  t.after(() => rx.close());
-  const port = await freePort();
-  const r = await cli(['doctor', '--timeout-ms', '3000'], {
-    OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
+  const r = await doctorWithReceiver(t, {
     OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=topsecret-header',
     WUNDR_OTEL_ENDPOINT_TOKEN: 'supersecret-token',
-    METRICS_HOST: '127.0.0.1',
-    METRICS_PORT: String(port),
   });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.ok(!r.stdout.includes('topsecret'), 'header value masked');
@@ -109,7 +112,7 @@ test('doctor: all well -> exit 0; OTLP reachable, metrics port free; secrets mas
   assert.match(r.stdout, /OK    metrics port: 127\.0\.0\.1:\d+ is free/);
   assert.match(r.stdout, /Configuration warnings: 0/);
   assert.match(r.stdout, /No problems found\./);
-  assert.ok(rx.requests().length >= 1, 'the receiver really was contacted');
+  assert.ok(r.rx.requests().length >= 1, 'the receiver really was contacted');
 });
 
 test('doctor: config warnings, unreachable OTLP and a port held by another program -> every one reported, exit 1', async (t) => {
@@ -136,13 +139,7 @@ test('doctor: config warnings, unreachable OTLP and a port held by another progr
 });
 
 test("doctor: the embedded view's variables are reported, a bad one warned about, a peer's credentials masked", async (t) => {
-  const rx = await startOtlpReceiver();
-  t.after(() => rx.close());
-  const port = await freePort();
-  const r = await cli(['doctor', '--timeout-ms', '3000'], {
-    OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
-    METRICS_HOST: '127.0.0.1',
-    METRICS_PORT: String(port),
+  const r = await doctorWithReceiver(t, {
     WUNDR_OTEL_TRACES_MAX: '50',
     WUNDR_OTEL_RETENTION_INTERVAL: 'often',
     WUNDR_OTEL_TRACE_PEERS: 'http://peer-a:9090,http://ops:hunter2@peer-b:9090',
@@ -159,13 +156,7 @@ test("doctor: the embedded view's variables are reported, a bad one warned about
 });
 
 test('doctor: the settings users already set are reported: instrumentations, detectors, compression, an unknown OTEL_* name', async (t) => {
-  const rx = await startOtlpReceiver();
-  t.after(() => rx.close());
-  const port = await freePort();
-  const r = await cli(['doctor', '--timeout-ms', '3000'], {
-    OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
-    METRICS_HOST: '127.0.0.1',
-    METRICS_PORT: String(port),
+  const r = await doctorWithReceiver(t, {
     OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg',
     OTEL_NODE_RESOURCE_DETECTORS: 'env,container',
     OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
