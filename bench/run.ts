@@ -411,7 +411,7 @@ async function main(): Promise<void> {
   }
 
   input.elapsedS = (Date.now() - t0) / 1000;
-  // A quick or partial run keeps its own copy: re-rendering docs/ must find the last full run.
+  // A --quick run keeps its own copy: re-rendering docs/ must find the last full run.
   const saved = lastRunFile(o.quick);
   mkdirSync(path.dirname(saved), { recursive: true });
   writeFileSync(saved, reportJson(input));
