@@ -282,12 +282,24 @@ export function variantFromSpec(spec: string, all: HttpVariant[], what: string):
   if (!v) throw new Error(`${what}: unknown variant ${id} (${all.map((x) => x.id).join(', ')})`);
   if (extra.length === 0) return v;
   const vars: Record<string, string> = {};
+  const flags: string[] = [];
   for (const kv of extra) {
+    // A Node or V8 flag (`+--max-semi-space-size=2`): most V8 flags are refused in NODE_OPTIONS.
+    if (kv.startsWith('--') && kv.length > 2) {
+      flags.push(kv);
+      continue;
+    }
     const eq = kv.indexOf('=');
-    if (eq <= 0) throw new Error(`${what}: ${spec}: expected NAME=value after '+', got '${kv}'`);
+    if (eq <= 0) throw new Error(`${what}: ${spec}: expected NAME=value or a --flag after '+', got '${kv}'`);
     vars[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  return { ...v, id: spec, name: `${v.name} ${extra.join(' ')}`, env: (ctx: VariantContext) => ({ ...v.env(ctx), ...vars }) };
+  return {
+    ...v,
+    id: spec,
+    name: `${v.name} ${extra.join(' ')}`,
+    nodeArgs: [...flags, ...v.nodeArgs],
+    env: (ctx: VariantContext) => ({ ...v.env(ctx), ...vars }),
+  };
 }
 
 /** Non-comment lines on the variant's Prometheus endpoint (0 when it has none). */
