@@ -140,7 +140,7 @@ export const WUNDR_ABLATIONS: (HttpVariant & { why: string })[] = [
     'wundr-stock',
     'WUNDR_OTEL_OTLP_ENCODER=stock',
     { WUNDR_OTEL_OTLP_ENCODER: 'stock' },
-    "the SDK's batch processors and the stock OTLP protobuf serializer instead of encoding each span and record in the turn it ends in",
+    "the SDK's batch processors and the stock OTLP protobuf serializer instead of encoding each span and record as it ends",
   ),
   wundrWith('wundr-json', 'OTEL_EXPORTER_OTLP_PROTOCOL=http/json', { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, 'JSON instead of protobuf on the wire'),
   wundrWith(

@@ -3,7 +3,11 @@
  * --cpu-prof` under load, its profile reduced to self time per function and
  * per package (share of the non-idle samples).
  *
- *   node build/bench/profile.js [seconds] [work-ms]   # prints markdown
+ *   node build/bench/profile.js [seconds] [work-ms] [warm-up-s]   # prints markdown
+ *
+ * The last table follows the preload's own time by call path from its
+ * entry points, over the measured load only: for a missed target, where
+ * the remaining microseconds go, function by function.
  *
  * PROFILE_VARIANT=<id of one of http.ts's WUNDR_ABLATIONS> profiles that variant instead.
  */
@@ -19,6 +23,8 @@ const SERVER = path.join(ROOT, 'build', 'bench', 'server.js');
 
 interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  /** Microseconds, on the machine's monotonic clock (process.hrtime's). */
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -40,6 +46,10 @@ export interface ProfileSummary {
   requests: number;
   /** Self time per package/area over the whole profile, untruncated (ms). */
   allPackages: Map<string, number>;
+  /** Time under the preload's own frames by call path, over the measured load only (µs per request). */
+  paths: Map<string, number>;
+  /** Requests answered during the measured load (what `paths` is divided by). */
+  measuredRequests: number;
 }
 
 /** The package or area a script URL belongs to. */
@@ -102,6 +112,51 @@ export function summarizeProfile(p: CpuProfile, top = 25): Omit<ProfileSummary, 
   };
 }
 
+/** A frame as the call-path table names it: the function, and the file of ours or the package it is in. */
+function frameName(cf: CpuProfile['nodes'][number]['callFrame']): string {
+  const fn = cf.functionName || '(anonymous)';
+  if (!cf.url) return fn;
+  const ours = /\/build\/src\/(.+)\.js$/.exec(cf.url);
+  if (ours) return `${fn} (${path.basename(ours[1]!)})`;
+  const area = areaOf(cf.url, cf.functionName);
+  return `${fn} (${area.replace(/^@opentelemetry\//, '')})`;
+}
+
+/**
+ * Where the preload's own time goes, by call path: for each sample over
+ * [t0, t1] (the profile's clock, µs) whose stack holds a frame of
+ * build/src, the path of `depth` frames from the outermost of them (the
+ * diagnostics_channel subscriber, the end-of-turn work, a timer) toward
+ * the leaf. The time is inclusive: what those frames called is in it.
+ */
+export function preloadPaths(p: CpuProfile, t0: number, t1: number, depth = 3): Map<string, number> {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const pathOf = new Map<number, string | null>();
+  const keyOf = (leaf: number): string | null => {
+    const frames: CpuProfile['nodes'][number]['callFrame'][] = [];
+    for (let x: number | undefined = leaf; x !== undefined; x = parent.get(x)) frames.push(byId.get(x)!.callFrame);
+    frames.reverse();
+    const j = frames.findIndex((f) => /\/build\/src\//.test(f.url));
+    return j < 0 ? null : frames.slice(j, j + depth).map(frameName).join(' › ');
+  };
+  const out = new Map<string, number>();
+  let t = p.startTime;
+  for (let i = 0; i < p.samples.length; i++) {
+    t += p.timeDeltas[i] ?? 0;
+    if (t < t0 || t > t1) continue;
+    const id = p.samples[i]!;
+    let key = pathOf.get(id);
+    if (key === undefined) {
+      key = keyOf(id);
+      pathOf.set(id, key);
+    }
+    if (key !== null) out.set(key, (out.get(key) ?? 0) + (p.timeDeltas[i] ?? 0));
+  }
+  return out;
+}
+
 function shortUrl(url: string): string {
   const nm = url.lastIndexOf('node_modules/');
   if (nm >= 0) return url.slice(nm + 'node_modules/'.length);
@@ -112,7 +167,7 @@ function shortUrl(url: string): string {
 /** Runs the server under `variant` with --cpu-prof for `seconds` of load and summarizes the profile. */
 export async function profileVariant(
   variant: HttpVariant,
-  o: { seconds: number; workIters: number; connections: number; sinkUrl: string },
+  o: { seconds: number; workIters: number; connections: number; sinkUrl: string; warmupS?: number },
 ): Promise<ProfileSummary> {
   const dir = mkdtempSync(path.join(tmpdir(), 'wundr-prof-'));
   const [appPort, promPort] = [await freePort(), await freePort()];
@@ -123,14 +178,18 @@ export async function profileVariant(
   try {
     await waitForPort(appPort, 30_000, child.proc);
     const url = `http://127.0.0.1:${appPort}/`;
-    const warm = await runLoad({ url, durationS: 2, connections: o.connections });
+    const warm = await runLoad({ url, durationS: o.warmupS ?? 2, connections: o.connections });
+    // The profile's timestamps are on this same monotonic clock: the measured load's window, without the warm-up.
+    const t0 = Number(process.hrtime.bigint() / 1000n);
     const r = await runLoad({ url, durationS: o.seconds, connections: o.connections });
+    const t1 = Number(process.hrtime.bigint() / 1000n);
     // The profile is written when the process exits normally (the server closes on SIGTERM).
     await stopChild(child, 15_000);
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`no .cpuprofile written (stderr: ${child.stderr().slice(-300)})`);
     const prof = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
-    return { ...summarizeProfile(prof), rps: r.rps, requests: warm.total + r.total };
+    const paths = new Map([...preloadPaths(prof, t0, t1)].map(([k, us]) => [k, us / Math.max(1, r.total)]));
+    return { ...summarizeProfile(prof), rps: r.rps, requests: warm.total + r.total, paths, measuredRequests: r.total };
   } finally {
     await stopChild(child, 2000);
     rmSync(dir, { recursive: true, force: true });
@@ -163,6 +222,22 @@ export function profileMarkdown(title: string, s: ProfileSummary, top = 15): str
   return lines.join('\n');
 }
 
+/** The call-path table (see preloadPaths). */
+export function pathsMarkdown(title: string, s: ProfileSummary, warmupS: number, seconds: number, top = 30): string {
+  const rows = [...s.paths].sort((a, b) => b[1] - a[1]);
+  const total = rows.reduce((n, [, us]) => n + us, 0);
+  return [
+    `#### ${title}: the preload's own time by call path`,
+    '',
+    `Sampled time under the preload's outermost frame (a diagnostics_channel subscriber, the end-of-turn work, a timer), three frames deep, inclusive of what they call, over the ${seconds} s of load after ${warmupS} s of warm-up: ${s.measuredRequests} requests, **${total.toFixed(2)} µs per request** in all. V8 samples on wall time: a frame preempted by another process keeps the time.`,
+    '',
+    '| call path | µs/req |',
+    '|---|---:|',
+    ...rows.slice(0, top).map(([k, us]) => `| ${k} | ${us.toFixed(2)} |`),
+    '',
+  ].join('\n');
+}
+
 /**
  * CPU per request by package/area, the variant next to the baseline: what
  * the preload adds, and where (the baseline's own socket and HTTP parser work
@@ -190,17 +265,24 @@ export function compareMarkdown(baseName: string, base: ProfileSummary, name: st
 if (require.main === module) {
   const seconds = Number(process.argv[2] ?? 10);
   const workMs = Number(process.argv[3] ?? 0);
+  // A 1 ms handler's code is still being optimised after 20 s at ~1,000 req/s (docs/PERFORMANCE.md).
+  const warmupS = Number(process.argv[4] ?? (workMs > 0 ? 30 : 2));
+  if (![seconds, workMs, warmupS].every((n) => Number.isFinite(n) && n >= 0) || seconds === 0) {
+    process.stderr.write('usage: node build/bench/profile.js [seconds > 0] [work-ms >= 0] [warm-up seconds >= 0]\n');
+    process.exit(2);
+  }
   (async () => {
     const sinkPort = await freePort();
     const sink = await startSink(sinkPort);
     try {
       const variant = WUNDR_ABLATIONS.find((v) => v.id === process.env.PROFILE_VARIANT) ?? WUNDR;
       const workIters = workMs > 0 ? calibrate(workMs) : 0;
-      const opts = { seconds, workIters, connections: 10, sinkUrl: `http://127.0.0.1:${sinkPort}` };
+      const opts = { seconds, workIters, connections: 10, sinkUrl: `http://127.0.0.1:${sinkPort}`, warmupS };
       const base = await profileVariant(BASELINE, opts);
       const s = await profileVariant(variant, opts);
       process.stdout.write(compareMarkdown('no preload', base, variant.name, s));
       process.stdout.write(profileMarkdown(`${variant.name}, ${workMs} ms handler`, s, 25));
+      process.stdout.write(pathsMarkdown(`${variant.name}, ${workMs} ms handler`, s, warmupS, seconds));
     } finally {
       sink.close();
     }

@@ -1,7 +1,6 @@
 import type { Context, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { atEndOfTurn } from '../sdk/endOfTurn.ts';
 
 /** A log line kept beside its trace. */
 export interface RingLog {
@@ -58,9 +57,6 @@ export interface TraceRingOptions {
   tracesPerSecond?: number;
   now?: () => number;
 }
-
-/** Spans of one turn held before the ring takes them: a turn that ends more is added as it goes. */
-const PENDING_LIMIT = 512;
 
 /** A FIFO over an array with a moving head: shift() without copying the array each time. */
 class Fifo<T> {
@@ -150,10 +146,10 @@ export class TraceRing {
   private finishedCount = 0;
   private pendingCount = 0;
   private bytesHeld = 0;
-  private evictedCount = 0;
-  private passedOverCount = 0;
-  /** Spans ended this turn, not yet added (see spanProcessor). */
-  private ended: ReadableSpan[] = [];
+  /** Traces dropped to make room. */
+  evicted = 0;
+  /** Ordinary traces passed over because they came faster than tracesPerSecond. */
+  passedOver = 0;
   private readonly tracesPerSecond: number;
   /** Roots after which a window may close before its second is over. */
   private readonly earlyEstimate: number;
@@ -174,67 +170,22 @@ export class TraceRing {
   }
 
   get size(): number {
-    this.drain();
     return this.finishedCount;
   }
 
   get bytes(): number {
-    this.drain();
     return this.bytesHeld;
   }
 
-  /** Traces dropped to make room. */
-  get evicted(): number {
-    this.drain();
-    return this.evictedCount;
-  }
-
-  set evicted(n: number) {
-    this.evictedCount = n;
-  }
-
-  /** Ordinary traces passed over because they came faster than tracesPerSecond. */
-  get passedOver(): number {
-    this.drain();
-    return this.passedOverCount;
-  }
-
-  set passedOver(n: number) {
-    this.passedOverCount = n;
-  }
-
-  /**
-   * The span processor feeding the ring (sampled spans only: unsampled ones
-   * never reach processors' onEnd). A span is added at the end of the
-   * event-loop turn it ended in, with the others of that turn (see
-   * sdk/endOfTurn.ts); a request asking for the ring comes in a later turn.
-   */
+  /** The span processor feeding the ring (sampled spans only: unsampled ones never reach processors' onEnd). */
   spanProcessor(): SpanProcessor {
     return {
       onStart: (_span: Span, _ctx: Context) => {},
-      onEnd: (span: ReadableSpan) => {
-        const n = this.ended.push(span);
-        if (n === 1) atEndOfTurn(this.drain);
-        else if (n >= PENDING_LIMIT) this.drain();
-      },
-      forceFlush: () => {
-        this.drain();
-        return Promise.resolve();
-      },
-      shutdown: () => {
-        this.drain();
-        return Promise.resolve();
-      },
+      onEnd: (span: ReadableSpan) => this.addSpan(span),
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
     };
   }
-
-  /** Adds the spans ended this turn (every reader of the ring calls it first: what it reads is never behind). */
-  private readonly drain = (): void => {
-    if (this.ended.length === 0) return;
-    const spans = this.ended;
-    this.ended = [];
-    for (const span of spans) this.addSpan(span);
-  };
 
   /** The log processor keeping the lines emitted inside a span beside its trace. */
   logRecordProcessor(): LogRecordProcessor {
@@ -267,7 +218,7 @@ export class TraceRing {
       const root = isLocalRoot(span);
       if (root) this.countRoot();
       if (span.status.code !== 2 && !this.keeps(traceId) && !(root && this.isSlow(hrToMs(span.duration)))) {
-        this.passedOverCount++;
+        this.passedOver++;
         return;
       }
       e = this.entry(traceId);
@@ -296,8 +247,6 @@ export class TraceRing {
   }
 
   addLog(record: ReadWriteLogRecord): void {
-    // A line written after its span ended, in the same turn, finds the span's trace as it would have.
-    this.drain();
     const sc = record.spanContext;
     if (sc === undefined || this.maxLogs === 0 || (sc.traceFlags & 1) === 0) return;
     if (!this.byId.has(sc.traceId) && !this.keeps(sc.traceId)) return;
@@ -373,7 +322,7 @@ export class TraceRing {
     e.durationMs = s === Infinity ? 0 : end - s;
     if (!e.error && !this.keeps(e.traceId) && !this.isSlow(e.durationMs)) {
       this.remove(e);
-      this.passedOverCount++;
+      this.passedOver++;
       return;
     }
     e.finished = true;
@@ -461,7 +410,7 @@ export class TraceRing {
       const victim = this.nextVictim();
       if (victim === undefined) break;
       this.remove(victim);
-      this.evictedCount++;
+      this.evicted++;
     }
   }
 
@@ -492,13 +441,11 @@ export class TraceRing {
 
   /** A trace by id (pending or finished). */
   get(traceId: string): RingTrace | undefined {
-    this.drain();
     return this.byId.get(traceId);
   }
 
   /** The finished traces, newest first. */
   finished(): RingTrace[] {
-    this.drain();
     const out: RingTrace[] = [];
     for (const e of this.byId.values()) if (e.finished) out.push(e);
     return out.reverse();
@@ -506,7 +453,6 @@ export class TraceRing {
 
   /** Drops the finished traces (the old tracer's clearCompletedTraces); traces still open stay. */
   clearFinished(): void {
-    this.drain();
     for (const e of [...this.byId.values()]) if (e.finished) this.remove(e);
     this.ordinary.clear();
     this.errors.clear();

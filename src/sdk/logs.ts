@@ -1,6 +1,6 @@
 /**
  * The log pipeline: exporter -> BoundedExporter -> BatchLogRecordProcessor (over
- * http/protobuf: LogRecordEncodingProcessor, encoding each record in the turn it is emitted in), and the logger provider.
+ * http/protobuf: LogRecordEncodingProcessor, encoding each record as it is emitted), and the logger provider.
  */
 import { logs } from '@opentelemetry/api';
 import { logs as legacyLogs } from '@opentelemetry/api-logs';

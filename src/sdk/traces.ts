@@ -1,6 +1,6 @@
 /**
  * The trace pipeline: exporter -> BoundedExporter -> BatchSpanProcessor (over
- * http/protobuf: SpanEncodingProcessor, encoding each span in the turn it ends in), and the tracer provider.
+ * http/protobuf: SpanEncodingProcessor, encoding each span as it ends), and the tracer provider.
  */
 import { trace, type TracerProvider as ApiTracerProvider } from '@opentelemetry/api';
 import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';

@@ -2,7 +2,6 @@ import { context, diag } from '@opentelemetry/api';
 import { suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { BatchExporter } from '../BoundedExporter.ts';
 import type { TelemetryDrops, TelemetrySignal } from '../TelemetryDrops.ts';
-import { atEndOfTurn } from '../endOfTurn.ts';
 import { BatchBuilder, type EncodedBatch, type Groupable, type ItemEncoder } from './BatchBuilder.ts';
 
 /** A request is cut once its items take this many bytes, whatever their count (collectors' default limits start at 4 MiB). */
@@ -30,9 +29,8 @@ interface Pending {
 
 /**
  * The batching half of the encoding processors: items are encoded into
- * the current request at the end of the event-loop turn they came in (all
- * of that turn's together, see endOfTurn.ts), requests are cut by count,
- * bytes or delay, and handed to the exporter one at a time (the next one once the
+ * the current request as they come, requests are cut by count, bytes or
+ * delay, and handed to the exporter one at a time (the next one once the
  * previous is answered), as the SDK's batch processors do. What waits is
  * bytes, not SDK objects, bounded by `maxQueueSize` items; what does not
  * fit is dropped at once and counted as `queue_full`. Its timers are
@@ -42,9 +40,6 @@ export class EncodingBatcher<T extends Groupable> {
   private readonly o: Required<EncodingBatcherOptions>;
   private readonly builder: BatchBuilder<T>;
   private readonly ready: Pending[] = [];
-  /** Items of this turn not yet encoded. */
-  private pending: T[] = [];
-  private readonly drainPending = (): void => this.drain();
   /** Items encoded and not yet handed to the exporter. */
   private queued = 0;
   private inFlight: Pending | undefined;
@@ -59,25 +54,10 @@ export class EncodingBatcher<T extends Groupable> {
 
   add(item: T): void {
     if (this.closed) return;
-    if (this.queued + this.pending.length >= this.o.maxQueueSize) {
+    if (this.queued >= this.o.maxQueueSize) {
       this.o.drops.add(this.o.signal, 'queue_full', 1);
       return;
     }
-    const n = this.pending.push(item);
-    if (n === 1) atEndOfTurn(this.drainPending);
-    // A turn that ends a whole request's worth is encoded as it goes: what waits stays small.
-    else if (n >= this.o.maxExportBatchSize) this.drain();
-  }
-
-  /** Encodes the items of this turn. */
-  private drain(): void {
-    const items = this.pending;
-    if (items.length === 0) return;
-    this.pending = [];
-    for (const item of items) this.encode(item);
-  }
-
-  private encode(item: T): void {
     try {
       this.builder.add(item);
     } catch (err) {
@@ -138,7 +118,6 @@ export class EncodingBatcher<T extends Groupable> {
 
   /** Sends what was added so far; resolves once the exporter has answered for all of it. */
   forceFlush(): Promise<void> {
-    this.drain();
     this.cut();
     const last = this.ready.at(-1) ?? this.inFlight;
     if (last === undefined) return Promise.resolve();

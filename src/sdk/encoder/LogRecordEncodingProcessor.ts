@@ -5,7 +5,7 @@ import { EncodingBatcher, type EncodingBatcherOptions } from './EncodingBatcher.
 
 /**
  * A batch log record processor that encodes each record into OTLP protobuf
- * in the event-loop turn it is emitted in, into the current request (see SpanEncodingProcessor):
+ * when it is emitted, into the current request (see SpanEncodingProcessor):
  * the record object is not held until its batch is exported. The bytes
  * decode to what the stock ProtobufLogsSerializer makes of the same records.
  *

@@ -6,8 +6,7 @@ import { EncodingBatcher, type EncodingBatcherOptions } from './EncodingBatcher.
 
 /**
  * A batch span processor that encodes each sampled span into OTLP protobuf
- * in the event-loop turn it ends in (the turn's spans together at its end,
- * see EncodingBatcher), into the current request, instead of holding the
+ * the moment it ends, into the current request, instead of holding the
  * span object until its batch is exported: the span becomes garbage while
  * young, and the encoding cost is spread over the requests instead of
  * stalling the event loop for a whole batch. The exporter receives

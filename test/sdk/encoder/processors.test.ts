@@ -1,8 +1,7 @@
 /**
  * The encoding processors' batching and hand-over, through a real
  * TracerProvider / LoggerProvider and the real OTLP/HTTP exporter of
- * encoded requests, sending to a real OTLP receiver (test/support); and
- * the batcher's end-of-turn encoding, with an encoder that records its calls.
+ * encoded requests, sending to a real OTLP receiver (test/support).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,8 +16,6 @@ import { BoundedExporter, type BatchExporter } from '../../../src/sdk/BoundedExp
 import { TelemetryDrops } from '../../../src/sdk/TelemetryDrops.ts';
 import type { EncodedBatch } from '../../../src/sdk/encoder/BatchBuilder.ts';
 import { createEncodedBatchExporter } from '../../../src/sdk/encoder/EncodedBatchExporter.ts';
-import { EncodingBatcher } from '../../../src/sdk/encoder/EncodingBatcher.ts';
-import { atEndOfTurn } from '../../../src/sdk/endOfTurn.ts';
 import { LogRecordEncodingProcessor } from '../../../src/sdk/encoder/LogRecordEncodingProcessor.ts';
 import { SpanEncodingProcessor } from '../../../src/sdk/encoder/SpanEncodingProcessor.ts';
 import { startOtlpReceiver } from '../../support/otlpReceiver.ts';
@@ -196,92 +193,5 @@ test("a collector's partial-success answer is reported as the stock exporter rep
   } finally {
     diag.disable();
     await new Promise((r) => server.close(r));
-  }
-});
-
-/** A turn of the event loop (the end-of-turn work runs in its check phase). */
-const nextTurn = () => new Promise<void>((r) => setImmediate(r));
-
-test("a turn's spans are encoded together at its end; a turn with a whole request of them is encoded as it goes; forceFlush takes what is waiting", async () => {
-  const encoded: string[] = [];
-  const r = recorder();
-  const drops = new TelemetryDrops();
-  const batcher = new EncodingBatcher<{ name: string; resource: typeof resource; instrumentationScope: { name: string } }>(
-    (w, _attrs, item) => {
-      encoded.push(item.name);
-      w.byte(0x0a);
-      w.string(item.name);
-    },
-    { exporter: r.exporter, drops, signal: 'traces', ...batch, maxExportBatchSize: 4 },
-  );
-  const item = (name: string) => ({ name, resource, instrumentationScope: { name: 's' } });
-  batcher.add(item('a'));
-  batcher.add(item('b'));
-  assert.deepEqual(encoded, [], 'nothing is encoded during the turn');
-  await nextTurn();
-  assert.deepEqual(encoded, ['a', 'b'], 'both at the end of the turn, in order');
-  for (const n of ['c', 'd', 'e', 'f']) batcher.add(item(n));
-  // The 4th of this turn reaches maxExportBatchSize: the turn's items are encoded at once, and the request is cut.
-  assert.deepEqual(encoded, ['a', 'b', 'c', 'd', 'e', 'f']);
-  assert.deepEqual(r.got.map((g) => g.batch.count), [4]);
-  batcher.add(item('g'));
-  const flushed = batcher.forceFlush();
-  assert.deepEqual(encoded.at(-1), 'g', 'forceFlush encodes what the turn has so far');
-  await flushed;
-  assert.deepEqual(r.got.map((g) => g.batch.count), [4, 3]);
-  await nextTurn();
-  assert.equal(encoded.length, 7, 'the end of the turn finds nothing left to encode');
-  assert.deepEqual(drops.snapshot(), []);
-});
-
-test('an item that fails to encode at the end of the turn is dropped and counted; the others go on and nothing reaches the host', async () => {
-  const uncaught: unknown[] = [];
-  const onUncaught = (e: unknown) => uncaught.push(e);
-  process.on('uncaughtException', onUncaught);
-  try {
-    const r = recorder();
-    const drops = new TelemetryDrops();
-    const batcher = new EncodingBatcher<{ name: string; resource: typeof resource; instrumentationScope: { name: string } }>(
-      (w, _attrs, item) => {
-        if (item.name === 'bad') throw new Error('unreadable');
-        w.byte(0x0a);
-      w.string(item.name);
-      },
-      { exporter: r.exporter, drops, signal: 'traces', ...batch },
-    );
-    for (const name of ['x', 'bad', 'y']) batcher.add({ name, resource, instrumentationScope: { name: 's' } });
-    await nextTurn();
-    await batcher.forceFlush();
-    assert.deepEqual(r.got.map((g) => g.batch.count), [2]);
-    assert.equal(drops.get('traces', 'export_failed'), 1);
-    assert.deepEqual(uncaught, []);
-  } finally {
-    process.removeListener('uncaughtException', onUncaught);
-  }
-});
-
-test('end-of-turn work that throws is reported, never thrown at the host, and the rest of the turn still runs', async () => {
-  const errors: string[] = [];
-  const { diag, DiagLogLevel } = await import('@opentelemetry/api');
-  diag.setLogger({ error: (...a: unknown[]) => errors.push(a.map(String).join(' ')), warn: () => {}, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.ERROR);
-  const uncaught: unknown[] = [];
-  const onUncaught = (e: unknown) => uncaught.push(e);
-  process.on('uncaughtException', onUncaught);
-  try {
-    const ran: string[] = [];
-    atEndOfTurn(() => ran.push('first'));
-    atEndOfTurn(() => {
-      throw new Error('broken drain');
-    });
-    atEndOfTurn(() => ran.push('third'));
-    assert.deepEqual(ran, []);
-    await nextTurn();
-    assert.deepEqual(ran, ['first', 'third']);
-    assert.equal(errors.length, 1);
-    assert.match(errors[0]!, /broken drain/);
-    assert.deepEqual(uncaught, []);
-  } finally {
-    process.removeListener('uncaughtException', onUncaught);
-    diag.disable();
   }
 });
