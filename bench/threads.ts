@@ -2,6 +2,9 @@
  * Where a preloaded server's CPU goes per request, thread by thread: every
  * variant's server alive at once, each with its own sink, loaded in turn
  * (as the 1 ms handler scenario of bench/run.ts), and for each:
+ *   - the handler's own loop's CPU (the same work in every variant: a
+ *     process whose loop runs slower pays for it in req/s, whatever the
+ *     preload does);
  *   - the main thread's CPU beyond the handler's own work (the handler's
  *     1 ms loop is timed inside the server, in the thread's CPU,
  *     bench/requestProbe.ts);
@@ -100,6 +103,7 @@ interface Slot {
 interface Row {
   rps: number;
   /** Per request, µs. */
+  handler: number;
   beyond: number;
   subscribers: number;
   other: number;
@@ -151,6 +155,7 @@ async function round(o: Options, iters: number, r: number, dir: string): Promise
       const n = Math.max(1, s.requests);
       out.set(s.v.id, {
         rps: s.requests / s.seconds,
+        handler: s.spinCpuUs / n,
         beyond: (s.mainS * 1e6 - s.spinCpuUs) / n,
         subscribers: s.subscribersUs / n,
         other: (s.otherS * 1e6) / n,
@@ -182,14 +187,14 @@ async function main(): Promise<void> {
   const med = (i: number, f: (x: Row, b: Row) => number) => median(rows[i]!.map((x, j) => f(x, base[j]!)));
   const f1 = (x: number) => x.toFixed(1);
   const lines = [
-    '| variant | req/s | ratio | main thread beyond the handler, µs/req (over baseline) | of it, the preload\'s subscribers | other threads, µs/req (over baseline) | the handler\'s loop waiting for a core, µs/req (over baseline) |',
-    '|---|--:|--:|--:|--:|--:|--:|',
+    '| variant | req/s | ratio | the handler\'s own loop, CPU µs/req (over baseline) | main thread beyond the handler, µs/req (over baseline) | of it, the preload\'s subscribers | other threads, µs/req (over baseline) | the handler\'s loop waiting for a core, µs/req (over baseline) |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|',
   ];
   o.variants.forEach((v, i) => {
     const isBase = i === 0;
     const over = (f: (x: Row) => number) => (isBase ? '' : ` (${med(i, (x, b) => f(x) - f(b)) >= 0 ? '+' : ''}${f1(med(i, (x, b) => f(x) - f(b)))})`);
     lines.push(
-      `| ${v.id} | ${med(i, (x) => x.rps).toFixed(0)} | ${med(i, (x, b) => x.rps / b.rps).toFixed(3)} | ${f1(med(i, (x) => x.beyond))}${over((x) => x.beyond)} | ${f1(med(i, (x) => x.subscribers))} | ${f1(med(i, (x) => x.other))}${over((x) => x.other)} | ${f1(med(i, (x) => x.waited))}${over((x) => x.waited)} |`,
+      `| ${v.id} | ${med(i, (x) => x.rps).toFixed(0)} | ${med(i, (x, b) => x.rps / b.rps).toFixed(3)} | ${f1(med(i, (x) => x.handler))}${over((x) => x.handler)} | ${f1(med(i, (x) => x.beyond))}${over((x) => x.beyond)} | ${f1(med(i, (x) => x.subscribers))} | ${f1(med(i, (x) => x.other))}${over((x) => x.other)} | ${f1(med(i, (x) => x.waited))}${over((x) => x.waited)} |`,
     );
   });
   process.stdout.write(`medians over rounds (differences to the baseline taken round by round)\n${lines.join('\n')}\n`);
