@@ -273,8 +273,9 @@ export function spawnServer(v: HttpVariant, workIters: number, appPort: number, 
 }
 
 /**
- * A variant from `id` or `id+NAME=value+…` (the variant with variables
- * added, for trying a setting without a new variant), among `all`.
+ * A variant from `id` or `id+NAME=value+…+--flag…` (the variant with
+ * variables and Node or V8 flags added, for trying a setting without a
+ * new variant), among `all`.
  */
 export function variantFromSpec(spec: string, all: HttpVariant[], what: string): HttpVariant {
   const [id, ...extra] = spec.split('+');
@@ -284,7 +285,7 @@ export function variantFromSpec(spec: string, all: HttpVariant[], what: string):
   const vars: Record<string, string> = {};
   const flags: string[] = [];
   for (const kv of extra) {
-    // A Node or V8 flag (`+--max-semi-space-size=2`): most V8 flags are refused in NODE_OPTIONS.
+    // A Node or V8 flag (`+--max-semi-space-size=2`): most V8 flags are refused in NODE_OPTIONS. After the variant's own, so it wins (V8 keeps a repeated flag's last value).
     if (kv.startsWith('--') && kv.length > 2) {
       flags.push(kv);
       continue;
@@ -297,7 +298,7 @@ export function variantFromSpec(spec: string, all: HttpVariant[], what: string):
     ...v,
     id: spec,
     name: `${v.name} ${extra.join(' ')}`,
-    nodeArgs: [...flags, ...v.nodeArgs],
+    nodeArgs: [...v.nodeArgs, ...flags],
     env: (ctx: VariantContext) => ({ ...v.env(ctx), ...vars }),
   };
 }

@@ -143,7 +143,7 @@ export function preloadPaths(p: CpuProfile, t0: number, t1: number, depth = 3): 
     const j = frames.findIndex((f) => /\/build\/src\//.test(f.url));
     return j < 0 ? null : frames.slice(j, j + depth).map(frameName).join(' › ');
   };
-  // The app's handler (bench/server.ts's request callback, its work inlined): what is outside it is the rest of the request path.
+  // The app's handler: any frame under bench/server.ts's request callback (work.ts's spin() included). What is outside it is the rest of the request path.
   const inHandler = new Map<number, boolean>();
   const handlerOf = (leaf: number): boolean => {
     for (let x: number | undefined = leaf; x !== undefined; x = parent.get(x)) if (byId.get(x)!.callFrame.url.endsWith('/build/bench/server.js')) return true;

@@ -21,7 +21,7 @@
  *
  *   node build/bench/threads.js [variant,variant,...] [--rounds N] [--warmup S] [--trivial]
  *   # default: baseline,wundr, 4 rounds, 30 s of warm-up, 1 ms handler
- *   # a variant of bench/http.ts, or one with variables set: wundr+WUNDR_OTEL_EMBEDDED=false
+ *   # a variant of bench/http.ts, or one with variables or Node/V8 flags set: wundr+WUNDR_OTEL_EMBEDDED=false, wundr+--max-semi-space-size=2
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
