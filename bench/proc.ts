@@ -114,13 +114,18 @@ export function distinctPorts(): () => Promise<number> {
   };
 }
 
-/** User + system CPU seconds the process has used (from /proc/<pid>/stat). */
-export function cpuSeconds(pid: number): number {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** User + system CPU seconds in a /proc stat file (a process's or a thread's). */
+function statCpuSeconds(file: string): number {
+  const s = readFileSync(file, 'utf8');
   // Fields after the parenthesised command name; utime and stime are 14th and 15th overall.
   const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(rest[11]) + Number(rest[12]);
   return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+/** User + system CPU seconds the process has used (from /proc/<pid>/stat). */
+export function cpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/stat`);
 }
 
 /**
@@ -132,14 +137,12 @@ export function threadCpuSeconds(pid: number): { main: number; other: number } {
   let main = 0;
   let other = 0;
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let s: string;
+    let seconds: number;
     try {
-      s = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      seconds = statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
     } catch {
       continue; // the thread ended between the listing and the read
     }
-    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    const seconds = (Number(rest[11]) + Number(rest[12])) / 100;
     if (tid === String(pid)) main += seconds;
     else other += seconds;
   }

@@ -135,19 +135,18 @@ export function preloadPaths(p: CpuProfile, t0: number, t1: number, depth = 3): 
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const pathOf = new Map<number, string | null>();
-  const keyOf = (leaf: number): string | null => {
+  // Per stack (its leaf node): the call path under the preload's outermost frame, and whether it is in the app's
+  // handler (any frame under bench/server.ts's request callback, work.ts's spin() included; outside it is the rest of the request path).
+  const stacks = new Map<number, { key: string | null; inHandler: boolean }>();
+  const stackOf = (leaf: number): { key: string | null; inHandler: boolean } => {
     const frames: CpuProfile['nodes'][number]['callFrame'][] = [];
     for (let x: number | undefined = leaf; x !== undefined; x = parent.get(x)) frames.push(byId.get(x)!.callFrame);
     frames.reverse();
     const j = frames.findIndex((f) => /\/build\/src\//.test(f.url));
-    return j < 0 ? null : frames.slice(j, j + depth).map(frameName).join(' › ');
-  };
-  // The app's handler: any frame under bench/server.ts's request callback (work.ts's spin() included). What is outside it is the rest of the request path.
-  const inHandler = new Map<number, boolean>();
-  const handlerOf = (leaf: number): boolean => {
-    for (let x: number | undefined = leaf; x !== undefined; x = parent.get(x)) if (byId.get(x)!.callFrame.url.endsWith('/build/bench/server.js')) return true;
-    return false;
+    return {
+      key: j < 0 ? null : frames.slice(j, j + depth).map(frameName).join(' › '),
+      inHandler: frames.some((f) => f.url.endsWith('/build/bench/server.js')),
+    };
   };
   const outside = { busy: 0, idle: 0 };
   const out = new Map<string, number>();
@@ -156,21 +155,17 @@ export function preloadPaths(p: CpuProfile, t0: number, t1: number, depth = 3): 
     t += p.timeDeltas[i] ?? 0;
     if (t < t0 || t > t1) continue;
     const id = p.samples[i]!;
-    let h = inHandler.get(id);
-    if (h === undefined) {
-      h = handlerOf(id);
-      inHandler.set(id, h);
+    const dt = p.timeDeltas[i] ?? 0;
+    let st = stacks.get(id);
+    if (st === undefined) {
+      st = stackOf(id);
+      stacks.set(id, st);
     }
-    if (!h) {
-      if (byId.get(id)!.callFrame.functionName === '(idle)') outside.idle += p.timeDeltas[i] ?? 0;
-      else outside.busy += p.timeDeltas[i] ?? 0;
+    if (!st.inHandler) {
+      if (byId.get(id)!.callFrame.functionName === '(idle)') outside.idle += dt;
+      else outside.busy += dt;
     }
-    let key = pathOf.get(id);
-    if (key === undefined) {
-      key = keyOf(id);
-      pathOf.set(id, key);
-    }
-    if (key !== null) out.set(key, (out.get(key) ?? 0) + (p.timeDeltas[i] ?? 0));
+    if (st.key !== null) out.set(st.key, (out.get(st.key) ?? 0) + dt);
   }
   return { paths: out, outside };
 }

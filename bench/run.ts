@@ -8,7 +8,7 @@
  *     [--startup-rounds N] [--only http,ablation,startup,memory,hot,profile]
  *     [--extra] [--profile auto|always|never] [--no-write]
  *   node build/bench/run.js --ab baseline,wundr,wundr-instr [--rounds N] [--duration S] [--ab-work]
- *   node build/bench/run.js --ab baseline,wundr,wundr+NAME=value   (a variant with variables added)
+ *   node build/bench/run.js --ab baseline,wundr,wundr+NAME=value,wundr+--flag   (a variant with variables or Node/V8 flags added)
  *   node build/bench/run.js --render build/bench/last-run.json   # re-render only (a --quick run's: build/bench/quick/last-run.json, with --quick)
  *
  * --quick: short rounds for CI (about 3 minutes); numbers are indicative, and the
