@@ -131,7 +131,7 @@ const OTLP_BASE = {
   } satisfies UrlSpec,
   OTEL_EXPORTER_OTLP_HEADERS: keyValues('`k=v,…`; never printed; an entry HTTP does not allow (CR/LF, control characters) is dropped with one warning', { secret: true }),
   OTEL_EXPORTER_OTLP_TIMEOUT: int(10000, OTLP_TIMEOUT.min, OTLP_TIMEOUT.max, 'ms'),
-  OTEL_EXPORTER_OTLP_PROTOCOL: oneOf(PROTOCOLS, 'http/protobuf', 'also `http/json`, `grpc` (each loaded only when used)'),
+  OTEL_EXPORTER_OTLP_PROTOCOL: oneOf(PROTOCOLS, 'http/protobuf', 'also `http/json`, `grpc` (each loaded only when used). With `grpc`, an export in flight when a short job ends holds it until that export\'s timeout (docs/RELIABILITY.md)'),
   OTEL_EXPORTER_OTLP_COMPRESSION: oneOf(['gzip', 'none'] as const, 'none', '`gzip` on every protocol'),
 };
 type OtlpKey = 'ENDPOINT' | 'HEADERS' | 'TIMEOUT' | 'PROTOCOL' | 'COMPRESSION';
