@@ -198,6 +198,8 @@ export interface RunSample {
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /** autocannon's own p99, whole milliseconds. */
+  wholeMsP99: number;
   /** RSS right after the measured load (MiB). */
   rssMiB: number;
   /** Peak RSS of the server over its life (MiB). */
@@ -335,6 +337,7 @@ async function runOne(v: HttpVariant, workIters: number, o: HttpOptions): Promis
       rps: r.rps,
       p50Ms: r.p50Ms,
       p99Ms: r.p99Ms,
+      wholeMsP99: r.wholeMsP99,
       rssMiB: st.rssMiB,
       hwmMiB: st.hwmMiB,
       cpuUsPerReq: ((cpu1 - cpu0) / Math.max(1, r.total)) * 1e6,
@@ -445,6 +448,7 @@ async function runSliced(variants: HttpVariant[], workIters: number, o: HttpOpti
           rps: total / seconds,
           p50Ms: median(s.loads.map((l) => l.p50Ms)),
           p99Ms: median(s.loads.map((l) => l.p99Ms)),
+          wholeMsP99: median(s.loads.map((l) => l.wholeMsP99)),
           rssMiB: st.rssMiB,
           hwmMiB: st.hwmMiB,
           cpuUsPerReq: (s.cpuS / Math.max(1, total)) * 1e6,
@@ -512,7 +516,7 @@ export async function runScenario(name: string, workIters: number, o: HttpOption
         }
         res.samples.push(s);
         byId.set(res.variant.id, s);
-        o.log(`  [${name}] round ${round + 1}/${o.rounds} ${res.variant.name.padEnd(40)} ${s.rps.toFixed(0).padStart(6)} req/s  CPU ${s.cpuUsPerReq.toFixed(1)} µs/req  p99 ${s.p99Ms} ms  RSS ${s.rssMiB.toFixed(0)} MiB  exported ${s.exported}/${s.requests}`);
+        o.log(`  [${name}] round ${round + 1}/${o.rounds} ${res.variant.name.padEnd(40)} ${s.rps.toFixed(0).padStart(6)} req/s  CPU ${s.cpuUsPerReq.toFixed(1)} µs/req  p99 ${s.p99Ms.toFixed(2)} ms  RSS ${s.rssMiB.toFixed(0)} MiB  exported ${s.exported}/${s.requests}`);
       }
       o.log(`  [${name}] round ${round + 1}/${o.rounds}: ${o.slices} slices per variant (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     } else {
@@ -523,7 +527,7 @@ export async function runScenario(name: string, workIters: number, o: HttpOption
           res.samples.push(s);
           byId.set(res.variant.id, s);
           o.log(
-            `  [${name}] round ${round + 1}/${o.rounds} ${res.variant.name.padEnd(40)} ${s.rps.toFixed(0).padStart(6)} req/s  CPU ${s.cpuUsPerReq.toFixed(1)} µs/req  p99 ${s.p99Ms} ms  RSS ${s.rssMiB.toFixed(0)} MiB  exported ${s.exported}/${s.requests}  (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+            `  [${name}] round ${round + 1}/${o.rounds} ${res.variant.name.padEnd(40)} ${s.rps.toFixed(0).padStart(6)} req/s  CPU ${s.cpuUsPerReq.toFixed(1)} µs/req  p99 ${s.p99Ms.toFixed(2)} ms  RSS ${s.rssMiB.toFixed(0)} MiB  exported ${s.exported}/${s.requests}  (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
           );
         } catch (err) {
           res.failures.push((err as Error).message);
@@ -553,6 +557,7 @@ export interface Summary {
   rounds: number;
   rps: number;
   p99Ms: number;
+  wholeMsP99: number;
   ratio: number;
   ratioMin: number;
   ratioMax: number;
@@ -582,6 +587,7 @@ export function summarize(s: ScenarioResult): Summary[] {
       rounds: r.samples.length,
       rps: m((x) => x.rps),
       p99Ms: m((x) => x.p99Ms),
+      wholeMsP99: m((x) => x.wholeMsP99),
       ratio: r.ratios.length ? median(r.ratios) : NaN,
       ratioMin: r.ratios.length ? Math.min(...r.ratios) : NaN,
       ratioMax: r.ratios.length ? Math.max(...r.ratios) : NaN,

@@ -333,7 +333,7 @@ async function main(): Promise<void> {
         input.scenarios.push({ name, workIters: iters, target, warmupS, slices, summary });
         for (const s of summary) {
           if (s.skipped) log(`  ${s.name}: skipped (${s.skipped})`);
-          else log(`  ${s.name.padEnd(40)} median ${s.rps.toFixed(0)} req/s, ratio ${s.ratio.toFixed(2)}, p99 ${s.p99Ms} ms, RSS ${s.rssMiB.toFixed(0)} MiB`);
+          else log(`  ${s.name.padEnd(40)} median ${s.rps.toFixed(0)} req/s, ratio ${s.ratio.toFixed(2)}, p99 ${s.p99Ms.toFixed(2)} ms, RSS ${s.rssMiB.toFixed(0)} MiB`);
         }
       }
       input.charts.throughput = 'bench-throughput.svg';
