@@ -24,10 +24,11 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { RandomIdGenerator, SamplingDecision, type Sampler } from '@opentelemetry/sdk-trace';
+import { SamplingDecision, type Sampler } from '@opentelemetry/sdk-trace';
+import { RandomIdPool } from './RandomIdPool.ts';
 
 export class NonRecordingTracer implements Tracer {
-  private readonly ids = new RandomIdGenerator();
+  private readonly ids = new RandomIdPool();
 
   constructor(private readonly sampler: Sampler) {}
 
