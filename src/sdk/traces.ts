@@ -11,7 +11,6 @@ import { countEncoded, encodedOtlpExporter, encodesOtlp, load, otlpExporter } fr
 import { SpanEncodingProcessor } from './encoder/SpanEncodingProcessor.ts';
 import { RedactingSpanProcessor } from './RedactingSpanProcessor.ts';
 import { NonRecordingTracerProvider } from '../tracing/NonRecordingTracerProvider.ts';
-import { RandomIdPool } from '../tracing/RandomIdPool.ts';
 import type { TelemetryDrops } from './TelemetryDrops.ts';
 
 /** Adds one processor per configured span exporter (before the features add theirs). */
@@ -66,8 +65,6 @@ export function startTracing(
     spanProcessors: builder.spanProcessors,
     // The stock provider reads no limits from the environment; config/limits.ts did.
     spanLimits: { ...config.tracing.limits },
-    // Ids from a pool of crypto-random bytes, no native call per id (RandomIdPool).
-    idGenerator: new RandomIdPool(),
   });
   if (trace.setGlobalTracerProvider(sdkTracerProvider)) owned.push(() => trace.disable());
   return { tracerProvider: sdkTracerProvider, sdkTracerProvider };

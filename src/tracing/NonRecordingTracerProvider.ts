@@ -24,11 +24,10 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { SamplingDecision, type Sampler } from '@opentelemetry/sdk-trace';
-import { RandomIdPool } from './RandomIdPool.ts';
+import { RandomIdGenerator, SamplingDecision, type Sampler } from '@opentelemetry/sdk-trace';
 
 export class NonRecordingTracer implements Tracer {
-  private readonly ids = new RandomIdPool();
+  private readonly ids = new RandomIdGenerator();
 
   constructor(private readonly sampler: Sampler) {}
 
