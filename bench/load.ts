@@ -3,8 +3,11 @@
  * `runLoad` (proc.ts): autocannon, plus every 2xx response's latency kept
  * at the resolution autocannon measures it (hrtime, in fractional
  * milliseconds). autocannon's own histogram keeps whole milliseconds, and
- * at the trivial handler every variant's p99 is 0.5 to 2 ms: at that
- * resolution one round decides a comparison of p99s.
+ * at the trivial handler the variants' p99s were 0.29-1.05 ms (`node
+ * build/bench/run.js --ab baseline,wundr,dd --rounds 2`): at that
+ * resolution one round decided a comparison of p99s. With a rate
+ * (`rate`), autocannon's own p99 is corrected for coordinated omission;
+ * these latencies are not.
  *
  * Usage: node build/bench/load.js '<LoadOptions as JSON>'; prints one JSON
  * line (LoadResult).
@@ -38,7 +41,8 @@ function main(): void {
   const autocannon = require('autocannon') as Autocannon;
   let latencies = new Float64Array(1 << 16);
   let n = 0;
-  const opts: Record<string, unknown> = { url: o.url, connections: o.connections, duration: o.durationS };
+  // Non-2xx answers out of autocannon's histogram too, so that both p99s are of the same responses.
+  const opts: Record<string, unknown> = { url: o.url, connections: o.connections, duration: o.durationS, excludeErrorStats: true };
   if (o.rate) opts['overallRate'] = o.rate;
   const instance = autocannon(opts, (err, r) => {
     if (err) {

@@ -180,7 +180,7 @@ export interface LoadResult {
   /** Latency quantiles of the 2xx responses, at autocannon's hrtime resolution (fractional ms). */
   p50Ms: number;
   p99Ms: number;
-  /** autocannon's own p99 (whole milliseconds), as earlier reports gave it. */
+  /** autocannon's own p99 (whole milliseconds, of the 2xx responses), as earlier reports gave it; with a rate, corrected for coordinated omission. */
   wholeMsP99: number;
   total: number;
   errors: number;
@@ -204,7 +204,8 @@ export function runLoad(o: LoadOptions): Promise<LoadResult> {
     let err = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
     p.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-2000)));
-    p.once('exit', (code) => {
+    // 'close': stdout is read to its end.
+    p.once('close', (code) => {
       try {
         resolve(JSON.parse(out) as LoadResult);
       } catch {
