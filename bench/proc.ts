@@ -180,7 +180,7 @@ export interface LoadResult {
   /** Latency quantiles of the 2xx responses, at autocannon's hrtime resolution (fractional ms). */
   p50Ms: number;
   p99Ms: number;
-  /** autocannon's own p99 (whole milliseconds, of the 2xx responses), as earlier reports gave it; with a rate, corrected for coordinated omission. */
+  /** autocannon's own p99 (whole milliseconds, of the 2xx responses), as earlier reports gave it; with a rate, it includes autocannon's filler samples. */
   wholeMsP99: number;
   total: number;
   errors: number;

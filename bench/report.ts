@@ -233,6 +233,7 @@ export function renderReport(r: ReportInput): string {
       `bench/server.ts (node:http, keep-alive, answers \`ok\`) started fresh for each run; autocannon with ${s.connections} connections for ${s.durationS} s after a warm-up (given under each scenario); ${s.rounds} rounds, the variants interleaved in a balanced order (each variant runs first, and right after each other variant, equally often: a Williams design, roundOrder in bench/http.ts); the ratio is the median of the per-round ratios to the baseline of the same round.`,
       '',
       '- **server CPU µs/req**: user+system CPU of the server process (from /proc) over the measured run, per request answered; in brackets, the part of it taken by threads other than the main one (V8\'s compiler and GC helpers, libuv\'s pool; /proc/<pid>/task, in 10 ms ticks). On a shared, noisy machine this is the steadier view: the **CPU-cost ratio** (baseline µs/req ÷ variant µs/req) is the throughput ratio the server would reach if it had a core to itself.',
+      '- **p99 ms**: the 99th percentile of the 2xx responses\' latencies, each as autocannon measures it (hrtime, bench/load.ts), per round; the median of the rounds (of the slices, where a scenario is sliced). Runs before 12acedf read autocannon\'s own p99, in whole milliseconds.',
       '- **exported per request**: spans (OTLP) or traces (Datadog) that reached the sink, counted after the server\'s graceful stop, over the requests autocannon counted (warm-up included). It can exceed 100 % by the requests still in flight when autocannon stops (at most one per connection per run).',
       '- **RSS after load**: VmRSS of the server right after the measured run; peak RSS is VmHWM over its life.',
       '- **sink CPU**: CPU the telemetry sink (bench/sink.ts, which also decodes every body to count spans) used during the measured run, as a share of one core: taken from the same two cores the server and autocannon run on.',
@@ -326,7 +327,7 @@ export function renderReport(r: ReportInput): string {
           ? `| heapUsed after GC | ${n1(mr.heap[0]![1])} | ${n1(mr.heap.at(-1)![1])} | ${signed(mr.heapSlopeMiBPerMin, 2)} | ${signed(mr.heapDriftMiB, 1)} |`
           : '| heapUsed after GC | (the GC probe did not answer) | | | |',
         '',
-        `Verdict: **${mr.verdict}**.${mr.load ? ` The load: ${n0(mr.load.total)} requests, ${n0(mr.load.rps)} req/s, p99 ${n1(mr.load.wholeMsP99)} ms (autocannon's, corrected for coordinated omission), ${mr.load.errors + mr.load.non2xx} errors.` : ''}`,
+        `Verdict: **${mr.verdict}**.${mr.load ? ` The load: ${n0(mr.load.total)} requests, ${n0(mr.load.rps)} req/s, p99 ${n2(mr.load.p99Ms)} ms, ${mr.load.errors + mr.load.non2xx} errors.` : ''}`,
         '',
       );
       if (r.charts.memory) out.push(`![memory over time](${r.charts.memory})`, '');
