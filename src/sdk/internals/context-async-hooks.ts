@@ -1,5 +1,5 @@
 /**
- * Private member of @opentelemetry/context-async-hooks (pinned 3.1.0): the
+ * Private member of @opentelemetry/context-async-hooks (pinned 3.1.1): the
  * AsyncLocalStorage of AsyncLocalStorageContextManager, `_asyncLocalStorage`
  * (private in its typings). test/sdk/internals.test.ts fails when a new
  * version renames it.
@@ -9,7 +9,7 @@ import type { Context } from '@opentelemetry/api';
 
 /**
  * Detection: the manager's AsyncLocalStorage, or undefined when it is not
- * where 3.1.0 keeps it. Fallback (the caller's): instrumentation-http's
+ * where 3.1.1 keeps it. Fallback (the caller's): instrumentation-http's
  * server spans instead of ours.
  */
 export function asyncLocalStorageOf(manager: object): AsyncLocalStorage<Context> | undefined {

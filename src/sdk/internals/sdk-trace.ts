@@ -1,5 +1,5 @@
 /**
- * The one reach into @opentelemetry/sdk-trace's SpanImpl (pinned 3.1.0):
+ * The one reach into @opentelemetry/sdk-trace's SpanImpl (pinned 3.1.1):
  * its attribute bookkeeping, `attributes` (public through ReadableSpan),
  * `_attributesCount`, `_droppedAttributesCount`, `_spanLimits` and
  * `_ended`.
