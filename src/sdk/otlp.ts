@@ -6,7 +6,7 @@
  */
 import { diag } from '@opentelemetry/api';
 import type { OtlpProtocol, OtlpSignalConfig } from '../config.ts';
-import { unrefRetryTimers } from './internals/otlp-exporter-base.ts';
+import { paceRequestBodies, unrefRetryTimers } from './internals/otlp-exporter-base.ts';
 import { withoutEnvHeaders } from './withoutEnvHeaders.ts';
 import type { EncodedBatch } from './encoder/BatchBuilder.ts';
 import { createEncodedBatchExporter } from './encoder/EncodedBatchExporter.ts';
@@ -62,6 +62,7 @@ export function encodesOtlp(encoder: 'wundr' | 'stock', c: OtlpSignalConfig): bo
 export function encodedOtlpExporter(signal: 'traces' | 'logs', c: OtlpSignalConfig): BatchExporter<EncodedBatch> {
   const exporter = withoutEnvHeaders(() => createEncodedBatchExporter(signal, httpOpts(c)));
   if (!unrefRetryTimers(exporter)) diag.debug('@wundr/otel: the OTLP exporter has no retrying transport to adjust; its retry timers keep the process alive');
+  if (!paceRequestBodies(exporter)) diag.debug('@wundr/otel: the OTLP exporter has no HTTP transport to adjust; its request bodies go in one write');
   return exporter;
 }
 

@@ -8,7 +8,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { asyncLocalStorageOf } from '../../src/sdk/internals/context-async-hooks.ts';
 import { serializerInternalsOf } from '../../src/sdk/internals/exporter-prometheus.ts';
-import { retryingTransportOf, unrefRetryTimers } from '../../src/sdk/internals/otlp-exporter-base.ts';
+import { paceRequestBodies, retryingTransportOf, unrefRetryTimers } from '../../src/sdk/internals/otlp-exporter-base.ts';
 import { createPrometheusSerializer } from '../../src/sdk/prometheusSerializer.ts';
 import { isApiPromise, isStainlessStream, observeStream } from '../../src/sdk/internals/stainless.ts';
 import { WundrContextManager } from '../../src/sdk/WundrContextManager.ts';
@@ -38,10 +38,29 @@ test('otlp-exporter-base: every OTLP/HTTP exporter has the retrying transport; i
   }
 });
 
+test('otlp-exporter-base: the HTTP transport inside the retrying one loads its request function in _loadUtils(); pacing swaps in a paced one', async () => {
+  for (const [id, name] of OTLP_HTTP_EXPORTERS) {
+    const Exporter = (require(id) as Record<string, new (o: object) => { shutdown(): Promise<void> }>)[name];
+    const exporter = new Exporter({ url: 'http://127.0.0.1:9/v1/x' });
+    const inner = retryingTransportOf(exporter)!._transport as unknown as { _loadUtils(): Promise<{ agent: unknown; request: unknown }> };
+    const stock = await inner._loadUtils();
+    assert.equal(stock.request, require('node:http').request, `${id}: the stock request function is node:http's`);
+    assert.equal(paceRequestBodies(exporter), true, id);
+    const paced = await inner._loadUtils();
+    assert.equal(typeof paced.request, 'function');
+    assert.notEqual(paced.request, stock.request, `${id}: the request function is wrapped`);
+    assert.equal(paced.agent, stock.agent, `${id}: the agent is the stock transport's`);
+    assert.equal((await inner._loadUtils()).request, paced.request, `${id}: wrapped once`);
+    void exporter.shutdown();
+  }
+});
+
 test('otlp-exporter-base: an exporter built differently is left as it is', () => {
   assert.equal(retryingTransportOf({}), undefined);
   assert.equal(unrefRetryTimers({}), false);
   assert.equal(unrefRetryTimers({ _delegate: { _transport: { retry: () => undefined } } }), false);
+  assert.equal(paceRequestBodies({}), false);
+  assert.equal(paceRequestBodies({ _delegate: { _transport: { retry: () => undefined, _transport: { send: () => undefined } } } }), false);
 });
 
 test('context-async-hooks: the context manager keeps its AsyncLocalStorage in _asyncLocalStorage', () => {

@@ -1,9 +1,13 @@
 /**
  * Private members of @opentelemetry/otlp-exporter-base (pinned 0.301): the
  * RetryingTransport inside an OTLP/HTTP exporter, reached as
- * `exporter._delegate._transport`. test/sdk/internals.test.ts fails when a
- * new version builds its exporters differently.
+ * `exporter._delegate._transport`, and the node HTTP transport inside it
+ * (`_transport`, whose `_loadUtils()` gives the agent and the request
+ * function it sends with). test/sdk/internals.test.ts fails when a new
+ * version builds its exporters differently.
  */
+import type { ClientRequest } from 'node:http';
+import { pacedRequest } from '../encoder/pacedRequest.ts';
 
 /** The transport that waits between attempts (otlp-exporter-base RetryingTransport). */
 interface RetryingTransport {
@@ -21,6 +25,34 @@ export function retryingTransportOf(exporter: unknown): RetryingTransport | unde
 interface ExportResponse {
   status?: string;
   error?: { code?: unknown };
+}
+
+type RequestFn = (...args: any[]) => ClientRequest;
+
+interface HttpTransport {
+  _loadUtils(): Promise<{ agent: unknown; request: RequestFn }>;
+}
+
+/**
+ * Makes an OTLP/HTTP exporter write each request body in pieces, one per
+ * turn of the event loop (encoder/pacedRequest.ts says why); everything else
+ * about sending (headers, compression, timeout, how answers are read) stays
+ * the stock transport's. Fallback: returns false and leaves the exporter as
+ * it is.
+ */
+export function paceRequestBodies(exporter: unknown): boolean {
+  const inner = retryingTransportOf(exporter)?._transport as Partial<HttpTransport> | undefined;
+  if (typeof inner?._loadUtils !== 'function') return false;
+  const loadUtils = inner._loadUtils.bind(inner);
+  const paced = new WeakMap<RequestFn, RequestFn>();
+  inner._loadUtils = async () => {
+    const utils = await loadUtils();
+    if (typeof utils?.request !== 'function') return utils;
+    let request = paced.get(utils.request);
+    if (request === undefined) paced.set(utils.request, (request = pacedRequest(utils.request)));
+    return { ...utils, request };
+  };
+  return true;
 }
 
 /** Network errors that say nobody is there (as opposed to a collector that is slow). */

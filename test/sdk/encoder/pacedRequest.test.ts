@@ -1,0 +1,215 @@
+/**
+ * Request bodies written in pieces (src/sdk/encoder/pacedRequest.ts): against
+ * a real node:http server, and through the OTLP/HTTP exporter of encoded
+ * requests to the real OTLP receiver.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import { Readable } from 'node:stream';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AlwaysOnSampler, TracerProvider } from '@opentelemetry/sdk-trace';
+import { BoundedExporter } from '../../../src/sdk/BoundedExporter.ts';
+import { TelemetryDrops } from '../../../src/sdk/TelemetryDrops.ts';
+import { PIECE_BYTES, PacedClientRequest, pacedRequest } from '../../../src/sdk/encoder/pacedRequest.ts';
+import { SpanEncodingProcessor } from '../../../src/sdk/encoder/SpanEncodingProcessor.ts';
+import { encodedOtlpExporter } from '../../../src/sdk/otlp.ts';
+import { startOtlpReceiver } from '../../support/otlpReceiver.ts';
+
+/** A server that keeps each request's body. */
+async function bodyServer(): Promise<{ port: number; bodies: Buffer[]; close(): Promise<void> }> {
+  const bodies: Buffer[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      bodies.push(Buffer.concat(chunks));
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { port, bodies, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** Counts turns of the event loop (one setImmediate per turn) until stopped. */
+function turnCounter(): { now(): number; stop(): void } {
+  let turn = 0;
+  let on = true;
+  const tick = (): void => {
+    turn++;
+    if (on) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return { now: () => turn, stop: () => (on = false) };
+}
+
+/** A paced request whose writes to ClientRequest itself are recorded (length, turn). */
+class RecordedRequest extends PacedClientRequest {
+  readonly writes: { bytes: number; turn: number }[] = [];
+  turns: { now(): number } | undefined;
+  protected override writeNow(...args: unknown[]): boolean {
+    const chunk = args[0] as string | Uint8Array;
+    this.writes.push({ bytes: typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length, turn: this.turns?.now() ?? 0 });
+    return super.writeNow(...args);
+  }
+}
+
+function recordedRequest(port: number, turns: { now(): number }, pieceBytes = PIECE_BYTES) {
+  const req = new RecordedRequest({ host: '127.0.0.1', port, method: 'POST', path: '/', agent: new http.Agent({ keepAlive: false }) }, undefined, undefined, pieceBytes);
+  req.turns = turns;
+  return { req, writes: req.writes };
+}
+
+const answered = (req: http.ClientRequest) =>
+  new Promise<number>((resolve, reject) => {
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
+
+test('a body piped in one chunk (as the stock transport sends it) goes in pieces, one per turn, and arrives whole', async () => {
+  const srv = await bodyServer();
+  const turns = turnCounter();
+  try {
+    const body = Buffer.alloc(200_000);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 7 + (i >> 9)) & 0xff;
+    const { req, writes } = recordedRequest(srv.port, turns);
+    const status = answered(req);
+    const src = new Readable();
+    src.push(body);
+    src.push(null);
+    src.pipe(req);
+    assert.equal(await status, 200);
+    assert.equal(srv.bodies.length, 1);
+    assert.ok(srv.bodies[0]!.equals(body), 'the body arrives byte for byte');
+    assert.equal(writes.length, Math.ceil(body.length / PIECE_BYTES));
+    assert.ok(writes.every((w) => w.bytes <= PIECE_BYTES), `pieces of at most ${PIECE_BYTES} bytes: ${writes.map((w) => w.bytes)}`);
+    assert.equal(new Set(writes.map((w) => w.turn)).size, writes.length, `one piece per turn: ${writes.map((w) => w.turn)}`);
+  } finally {
+    turns.stop();
+    await srv.close();
+  }
+});
+
+test('writes and end() keep their order behind pending pieces; callbacks come after their bytes are written', async () => {
+  const srv = await bodyServer();
+  const turns = turnCounter();
+  try {
+    const { req, writes } = recordedRequest(srv.port, turns, 1000);
+    const status = answered(req);
+    const order: string[] = [];
+    assert.equal(req.write(Buffer.alloc(3500, 'a'), () => order.push('big')), false, 'false while pieces are pending');
+    req.write('bb', 'latin1', () => order.push('small'));
+    req.end('cc', () => order.push('end'));
+    assert.equal(await status, 200);
+    assert.equal(srv.bodies[0]!.toString(), 'a'.repeat(3500) + 'bbcc');
+    assert.deepEqual(writes.map((w) => w.bytes), [1000, 1000, 1000, 500, 2, 2]);
+    assert.deepEqual(order, ['big', 'small', 'end']);
+  } finally {
+    turns.stop();
+    await srv.close();
+  }
+});
+
+test('small writes go straight through; a destroyed request drops its pending pieces and calls their callbacks with an error', async () => {
+  const srv = await bodyServer();
+  const turns = turnCounter();
+  try {
+    const a = recordedRequest(srv.port, turns, 1000);
+    const status = answered(a.req);
+    assert.equal(a.req.write('x'.repeat(1000)), true, 'the underlying answer for a write that fits a piece');
+    a.req.end();
+    assert.equal(await status, 200);
+    assert.deepEqual(a.writes.map((w) => w.bytes), [1000]);
+
+    const b = recordedRequest(srv.port, turns, 1000);
+    b.req.on('error', () => {});
+    const dropped = new Promise<Error | null | undefined>((resolve) => b.req.write(Buffer.alloc(5000), resolve));
+    b.req.destroy();
+    const err = await dropped;
+    assert.ok(err instanceof Error, 'the pending write reports an error');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(b.writes.length, 1, 'nothing written after the destroy');
+  } finally {
+    turns.stop();
+    await srv.close();
+  }
+});
+
+test('pacedRequest: with an agent in the options the request is paced (http and https alike); without one it is the stock function\'s', async () => {
+  const srv = await bodyServer();
+  try {
+    let stockCalls = 0;
+    const stock = (...args: any[]) => {
+      stockCalls++;
+      return (http.request as any)(...args) as http.ClientRequest;
+    };
+    const request = pacedRequest(stock, 4096);
+    const agent = new http.Agent({ keepAlive: true });
+    let answered200 = 0;
+    const req = request(new URL(`http://127.0.0.1:${srv.port}/`), { method: 'POST', agent }, (res: http.IncomingMessage) => {
+      res.resume();
+      if (res.statusCode === 200) answered200++;
+    });
+    assert.ok(req instanceof PacedClientRequest);
+    assert.equal(stockCalls, 0);
+    const done = new Promise((r) => req.on('response', (res) => res.on('end', r)));
+    assert.equal(req.write(Buffer.alloc(10_000, 1)), false);
+    req.end();
+    await done;
+    assert.equal(answered200, 1, 'the callback given to request() gets the response');
+    assert.equal(srv.bodies[0]!.length, 10_000);
+    agent.destroy();
+
+    const plain = request(new URL(`http://127.0.0.1:${srv.port}/`), { method: 'POST' });
+    assert.equal(plain instanceof PacedClientRequest, false);
+    assert.equal(stockCalls, 1);
+    plain.on('error', () => {});
+    plain.destroy();
+
+    // The agent decides the protocol: an https agent is accepted for an https URL (no connection is made).
+    const https = require('node:https') as typeof import('node:https');
+    const tls = request(new URL('https://127.0.0.1:9/'), { method: 'POST', agent: new https.Agent() });
+    assert.ok(tls instanceof PacedClientRequest);
+    tls.on('error', () => {});
+    tls.destroy();
+  } finally {
+    await srv.close();
+  }
+});
+
+test('the OTLP/HTTP exporter of encoded requests writes a large request in pieces, and the receiver decodes every span', async () => {
+  const rx = await startOtlpReceiver();
+  const proto = PacedClientRequest.prototype as any;
+  const writeNow = proto.writeNow;
+  const sizes: number[] = [];
+  // Every byte of a paced body reaches ClientRequest through writeNow.
+  proto.writeNow = function (this: http.ClientRequest, chunk: any, ...rest: any[]) {
+    if (this.path === '/v1/traces') sizes.push(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
+    return writeNow.call(this, chunk, ...rest);
+  };
+  try {
+    const drops = new TelemetryDrops();
+    const inner = encodedOtlpExporter('traces', { url: `${rx.url}/v1/traces`, headers: {}, timeoutMs: 5000, protocol: 'http/protobuf', compression: 'none' });
+    const exporter = new BoundedExporter(inner, { signal: 'traces', drops, countItems: (b) => b.reduce((n, x) => n + x.count, 0) });
+    const processor = new SpanEncodingProcessor({ exporter, drops, maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 60_000, exportTimeoutMillis: 5000 });
+    const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'paced' }), sampler: new AlwaysOnSampler(), spanProcessors: [processor] });
+    const tracer = provider.getTracer('t');
+    for (let i = 0; i < 512; i++) tracer.startSpan(`s-${i}`, { attributes: { i, 'url.path': `/agents/${i}/sessions`, note: 'x'.repeat(200) } }).end();
+    await provider.forceFlush();
+    await rx.waitFor(() => rx.spans().length === 512, 5000, '512 spans');
+    const bytes = rx.requests().filter((r) => r.signal === 'traces').reduce((n, r) => n + r.bytes, 0);
+    assert.ok(bytes > 4 * PIECE_BYTES, `a request of ${bytes} bytes`);
+    assert.ok(sizes.length >= Math.ceil(bytes / PIECE_BYTES), `written in ${sizes.length} writes`);
+    assert.ok(Math.max(...sizes) <= PIECE_BYTES, `no write above ${PIECE_BYTES} bytes: ${Math.max(...sizes)}`);
+    assert.deepEqual(new Set(rx.spans().map((s) => s.name)).size, 512);
+    assert.deepEqual(drops.snapshot(), []);
+    await provider.shutdown();
+  } finally {
+    proto.writeNow = writeNow;
+    await rx.close();
+  }
+});
