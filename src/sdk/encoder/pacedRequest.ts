@@ -3,24 +3,30 @@
  * loop.
  *
  * Why: a request of 512 spans is about 200 KB, and the stock transport
- * hands it to the socket in one write. On a host where the collector shares
- * cores with the application, the requests slower than the p99 cluster
- * right after an export begins (docs/PERFORMANCE.md has the timeline). In
- * 16 KiB pieces the collector reads as the body comes: in a 6-round A/B
- * the preloaded server's p99 was 0.92 ms against 1.32 written whole.
+ * hands it to the socket in one write. With the collector on the cores the
+ * application uses, the requests slower than the p99 clustered right after
+ * an export began, while the application's own event loop did not stall
+ * then (docs/PERFORMANCE.md has the timeline). Written in 16 KiB pieces,
+ * the cluster mostly went: in a 6-round A/B the preloaded server's p99 was
+ * 0.92 ms against 1.32 written whole, lower in every round. Measured only
+ * with the collector (the bench's sink) on the same 2 cores.
+ * `WUNDR_OTEL_OTLP_ENCODER=stock` (the stock pipeline) writes whole.
  *
  * The pacing lives in a subclass's prototype methods, with its state in
  * fields, not in closures set on each request. With closures over the
  * request set as its `write` and `end`, each request survived the young
  * collections: survivors went from about 9 KB to 70-150 KB per scavenge
- * and RSS after load rose by 40 MiB (a bound function or a prototype
- * method did not do it). The likely reason: the call sites that call
- * `write` and `end` keep the function last called in their feedback, and
- * the scavenger holds what that function's closure holds.
+ * and RSS after load rose by 40 MiB, while an own property holding the
+ * prototype's function or a bound function did not do it. Why V8 keeps
+ * those closures' requests is not known.
  */
 import { ClientRequest, type ClientRequestArgs, type IncomingMessage } from 'node:http';
 
-/** Bytes per piece: the size of zlib's output chunks, so a gzip body comes in pieces of this size too. */
+/**
+ * Bytes per piece. It is also the size of zlib's output chunks: a gzip
+ * body reaches the request in chunks of at most this size, as zlib makes
+ * them, and they go through unchanged.
+ */
 export const PIECE_BYTES = 16 * 1024;
 
 type Callback = (err?: Error | null) => void;
@@ -36,13 +42,19 @@ const prototypeEnd = ClientRequest.prototype.end as (this: ClientRequest, ...a: 
  * pending, later writes and `end()` wait behind them. `write` returns false
  * while pieces are pending and 'drain' follows once they are written, so a
  * pipe() into the request (the stock transport's) waits as it would for the
- * socket. A destroyed request (timeout, error) drops what is pending and
- * calls the pending writes' callbacks with an error.
+ * socket. Once the request is destroyed (the transport's timeout, or its
+ * socket closed) what is pending is dropped and the pending writes'
+ * callbacks get an error. Nothing in the pacing throws into the event loop:
+ * a failure destroys the request with it, which the transport reports as
+ * a failed export.
  */
 export class PacedClientRequest extends ClientRequest {
   readonly pieceBytes: number;
   private readonly pending: Piece[] = [];
-  private endArgs: unknown[] | undefined;
+  /** 'ending': end() was called with pieces pending; 'ended': ClientRequest's own end() was called. */
+  private state: 'open' | 'ending' | 'ended' = 'open';
+  /** The callbacks given to end() while 'ending'. */
+  private endCallbacks: Callback[] = [];
 
   constructor(url: string | URL | ClientRequestArgs, options?: ClientRequestArgs | ((res: IncomingMessage) => void), callback?: (res: IncomingMessage) => void, pieceBytes = PIECE_BYTES) {
     if (typeof options === 'function') [options, callback] = [undefined, options];
@@ -59,10 +71,20 @@ export class PacedClientRequest extends ClientRequest {
 
   override write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
     const pending = this.pending;
+    const callback = (typeof encoding === 'function' ? encoding : cb) as Callback | undefined;
+    if (this.state === 'ended') return this.writeNow(...(arguments as unknown as unknown[]));
+    if (this.state === 'ending') {
+      // As ClientRequest answers a write after end().
+      const err = Object.assign(new Error('write after end'), { code: 'ERR_STREAM_WRITE_AFTER_END' });
+      process.nextTick(() => {
+        this.emit('error', err);
+        callback?.(err);
+      });
+      return false;
+    }
     const big = chunk instanceof Uint8Array && chunk.length > this.pieceBytes;
     if (!big && pending.length === 0) return this.writeNow(...(arguments as unknown as unknown[]));
     const idle = pending.length === 0;
-    const callback = (typeof encoding === 'function' ? encoding : cb) as Callback | undefined;
     const bytes = chunk instanceof Uint8Array ? chunk : Buffer.from(chunk as string, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
     for (let at = 0; at < bytes.length; at += this.pieceBytes) pending.push({ piece: bytes.subarray(at, Math.min(bytes.length, at + this.pieceBytes)), cbs: [] });
     if (callback) pending[pending.length - 1]!.cbs.push(callback);
@@ -72,11 +94,22 @@ export class PacedClientRequest extends ClientRequest {
   }
 
   override end(...args: unknown[]): this {
-    if (this.pending.length === 0) return prototypeEnd.apply(this, args) as this;
-    // A chunk given to end() goes after the pending pieces; then the request ends (with end's callback).
-    if (args[0] !== undefined && typeof args[0] !== 'function') this.write(args[0], typeof args[1] === 'string' ? args[1] : 'utf8');
-    const callback = args.find((a) => typeof a === 'function');
-    this.endArgs = callback === undefined ? [] : [callback];
+    const [chunk] = args;
+    const callbacks = args.filter((a) => typeof a === 'function') as Callback[];
+    if (this.state === 'ending') {
+      this.endCallbacks.push(...callbacks);
+      return this;
+    }
+    const big = chunk instanceof Uint8Array && chunk.length > this.pieceBytes;
+    if (this.state === 'ended' || (this.pending.length === 0 && !big)) {
+      this.state = 'ended';
+      return prototypeEnd.apply(this, args) as this;
+    }
+    // A chunk given to end() goes after the pending pieces; then the request ends, with every callback given to end().
+    if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') this.write(chunk, typeof args[1] === 'string' ? args[1] : 'utf8');
+    this.state = 'ending';
+    this.endCallbacks.push(...callbacks);
+    if (this.pending.length === 0) finish(this);
     return this;
   }
 
@@ -89,16 +122,30 @@ export class PacedClientRequest extends ClientRequest {
       for (const { cbs } of dropped) for (const cb of cbs) process.nextTick(cb, err);
       return;
     }
-    const { piece, cbs } = pending.shift()!;
-    const ok = cbs.length === 0 ? req.writeNow(piece) : req.writeNow(piece, (err?: Error | null) => cbs.forEach((f) => f(err)));
-    if (pending.length > 0) setImmediate(pump, req);
-    else if (req.endArgs !== undefined) prototypeEnd.apply(req, req.endArgs);
-    // A false `ok` means the socket itself is full: its own 'drain' follows.
-    else if (ok) req.emit('drain');
+    try {
+      const { piece, cbs } = pending.shift()!;
+      const ok = cbs.length === 0 ? req.writeNow(piece) : req.writeNow(piece, (err?: Error | null) => cbs.forEach((f) => f(err)));
+      if (pending.length > 0) setImmediate(pump, req);
+      else if (req.state === 'ending') finish(req);
+      // A false `ok` means the socket itself is full: its own 'drain' follows.
+      else if (ok) req.emit('drain');
+    } catch (err) {
+      pending.length = 0;
+      req.destroy(err as Error);
+    }
+  }
+
+  /** @internal The real end(), once nothing is pending. */
+  static finish(req: PacedClientRequest): void {
+    req.state = 'ended';
+    const cbs = req.endCallbacks;
+    if (cbs.length === 0) prototypeEnd.call(req);
+    else prototypeEnd.call(req, (err?: Error | null) => cbs.forEach((f) => f(err)));
   }
 }
 
 const pump = PacedClientRequest.pump;
+const finish = PacedClientRequest.finish;
 
 type RequestFn = (...args: any[]) => ClientRequest;
 

@@ -29,7 +29,16 @@ async function bodyServer(): Promise<{ port: number; bodies: Buffer[]; close(): 
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  return { port, bodies, close: () => new Promise((r) => server.close(() => r())) };
+  // closeAllConnections: a request left hanging by a failure must not hold the test file open.
+  return {
+    port,
+    bodies,
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 /** Counts turns of the event loop (one setImmediate per turn) until stopped. */
@@ -139,7 +148,109 @@ test('small writes go straight through; a destroyed request drops its pending pi
   }
 });
 
-test('pacedRequest: with an agent in the options the request is paced (http and https alike); without one it is the stock function\'s', async () => {
+/** Resolves with `p`, or rejects after `ms` (a pipe that never drains must fail the test, not hang it). */
+const within = <T,>(p: Promise<T>, ms: number, what: string): Promise<T> =>
+  Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms).unref())]);
+
+test('a pipe of several large chunks goes on after each one: \'drain\' follows the last piece', async () => {
+  const srv = await bodyServer();
+  const turns = turnCounter();
+  try {
+    const { req, writes } = recordedRequest(srv.port, turns, 1000);
+    const status = answered(req);
+    const parts = [Buffer.alloc(2500, 'a'), Buffer.alloc(3000, 'b'), Buffer.from('tail')];
+    Readable.from(parts).pipe(req);
+    assert.equal(await within(status, 5000, 'the piped request'), 200);
+    assert.equal(srv.bodies[0]!.toString(), 'a'.repeat(2500) + 'b'.repeat(3000) + 'tail');
+    assert.deepEqual(writes.map((w) => w.bytes), [1000, 1000, 500, 1000, 1000, 1000, 4]);
+
+    const second = recordedRequest(srv.port, turns, 1000);
+    const answered2 = answered(second.req);
+    assert.equal(second.req.write(Buffer.alloc(2000, 'c')), false);
+    await within(new Promise((r) => second.req.once('drain', r)), 5000, "'drain' after write()");
+    second.req.end();
+    assert.equal(await answered2, 200);
+    assert.equal(srv.bodies[1]!.toString(), 'c'.repeat(2000));
+  } finally {
+    turns.stop();
+    await srv.close();
+  }
+});
+
+test('end() with a large chunk and nothing pending writes it in pieces; a second end() adds its callback; a write after end() is an error', async () => {
+  const srv = await bodyServer();
+  const turns = turnCounter();
+  try {
+    const { req, writes } = recordedRequest(srv.port, turns, 1000);
+    // Not answered(): the write after end() emits 'error' on the request, as ClientRequest's does.
+    const status = new Promise<number>((resolve) => req.on('response', (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0))));
+    const ended: string[] = [];
+    req.end(Buffer.alloc(2200, 'z'), () => ended.push('first'));
+    req.end(() => ended.push('second'));
+    const late = new Promise<Error>((resolve) => req.once('error', resolve));
+    const cbErr = new Promise<Error | null | undefined>((resolve) => req.write('late', resolve));
+    assert.equal((await late as NodeJS.ErrnoException).code, 'ERR_STREAM_WRITE_AFTER_END');
+    assert.equal(((await cbErr) as NodeJS.ErrnoException).code, 'ERR_STREAM_WRITE_AFTER_END');
+    assert.equal(await status, 200);
+    assert.equal(srv.bodies[0]!.toString(), 'z'.repeat(2200));
+    assert.deepEqual(writes.map((w) => w.bytes), [1000, 1000, 200]);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(ended, ['first', 'second']);
+  } finally {
+    turns.stop();
+    await srv.close();
+  }
+});
+
+test('a piece that throws destroys the request with the error; nothing reaches the event loop', async () => {
+  const srv = await bodyServer();
+  class Failing extends PacedClientRequest {
+    calls = 0;
+    protected override writeNow(...args: unknown[]): boolean {
+      if (++this.calls === 2) throw new Error('boom');
+      return super.writeNow(...args);
+    }
+  }
+  const uncaught: unknown[] = [];
+  const onUncaught = (e: unknown) => uncaught.push(e);
+  process.on('uncaughtException', onUncaught);
+  try {
+    const req = new Failing({ host: '127.0.0.1', port: srv.port, method: 'POST', path: '/', agent: new http.Agent() }, undefined, undefined, 1000);
+    const failed = new Promise<Error>((resolve) => req.once('error', resolve));
+    req.write(Buffer.alloc(3000));
+    req.end();
+    assert.equal((await within(failed, 5000, 'the error')).message, 'boom');
+    assert.equal(req.destroyed, true);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(req.calls, 2, 'no piece after the one that threw');
+    assert.deepEqual(uncaught, []);
+  } finally {
+    process.off('uncaughtException', onUncaught);
+    await srv.close();
+  }
+});
+
+test('the constructor takes (url, callback) as node:http\'s request does', async () => {
+  const srv = await bodyServer();
+  try {
+    const got = await within(
+      new Promise<number>((resolve) => {
+        const req = new PacedClientRequest(`http://127.0.0.1:${srv.port}/`, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.end();
+      }),
+      5000,
+      'the response',
+    );
+    assert.equal(got, 200);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('pacedRequest: with an agent in the options the request is paced (an https agent is accepted too; no TLS round trip here); without one it is the stock function\'s', async () => {
   const srv = await bodyServer();
   try {
     let stockCalls = 0;
@@ -181,35 +292,43 @@ test('pacedRequest: with an agent in the options the request is paced (http and 
   }
 });
 
-test('the OTLP/HTTP exporter of encoded requests writes a large request in pieces, and the receiver decodes every span', async () => {
-  const rx = await startOtlpReceiver();
-  const proto = PacedClientRequest.prototype as any;
-  const writeNow = proto.writeNow;
-  const sizes: number[] = [];
-  // Every byte of a paced body reaches ClientRequest through writeNow.
-  proto.writeNow = function (this: http.ClientRequest, chunk: any, ...rest: any[]) {
-    if (this.path === '/v1/traces') sizes.push(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
-    return writeNow.call(this, chunk, ...rest);
-  };
-  try {
-    const drops = new TelemetryDrops();
-    const inner = encodedOtlpExporter('traces', { url: `${rx.url}/v1/traces`, headers: {}, timeoutMs: 5000, protocol: 'http/protobuf', compression: 'none' });
-    const exporter = new BoundedExporter(inner, { signal: 'traces', drops, countItems: (b) => b.reduce((n, x) => n + x.count, 0) });
-    const processor = new SpanEncodingProcessor({ exporter, drops, maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 60_000, exportTimeoutMillis: 5000 });
-    const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'paced' }), sampler: new AlwaysOnSampler(), spanProcessors: [processor] });
-    const tracer = provider.getTracer('t');
-    for (let i = 0; i < 512; i++) tracer.startSpan(`s-${i}`, { attributes: { i, 'url.path': `/agents/${i}/sessions`, note: 'x'.repeat(200) } }).end();
-    await provider.forceFlush();
-    await rx.waitFor(() => rx.spans().length === 512, 5000, '512 spans');
-    const bytes = rx.requests().filter((r) => r.signal === 'traces').reduce((n, r) => n + r.bytes, 0);
-    assert.ok(bytes > 4 * PIECE_BYTES, `a request of ${bytes} bytes`);
-    assert.ok(sizes.length >= Math.ceil(bytes / PIECE_BYTES), `written in ${sizes.length} writes`);
-    assert.ok(Math.max(...sizes) <= PIECE_BYTES, `no write above ${PIECE_BYTES} bytes: ${Math.max(...sizes)}`);
-    assert.deepEqual(new Set(rx.spans().map((s) => s.name)).size, 512);
-    assert.deepEqual(drops.snapshot(), []);
-    await provider.shutdown();
-  } finally {
-    proto.writeNow = writeNow;
-    await rx.close();
-  }
-});
+for (const compression of ['none', 'gzip'] as const) {
+  test(`the OTLP/HTTP exporter of encoded requests writes a large request in pieces of at most ${PIECE_BYTES} bytes (compression ${compression}), and the receiver decodes every span`, async () => {
+    const rx = await startOtlpReceiver();
+    const proto = PacedClientRequest.prototype as any;
+    const writeNow = proto.writeNow;
+    const sizes: number[] = [];
+    // Every byte of a paced body reaches ClientRequest through writeNow.
+    proto.writeNow = function (this: http.ClientRequest, chunk: any, ...rest: any[]) {
+      if (this.path === '/v1/traces') sizes.push(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
+      return writeNow.call(this, chunk, ...rest);
+    };
+    try {
+      const drops = new TelemetryDrops();
+      const inner = encodedOtlpExporter('traces', { url: `${rx.url}/v1/traces`, headers: {}, timeoutMs: 5000, protocol: 'http/protobuf', compression });
+      const exporter = new BoundedExporter(inner, { signal: 'traces', drops, countItems: (b) => b.reduce((n, x) => n + x.count, 0) });
+      const processor = new SpanEncodingProcessor({ exporter, drops, maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 60_000, exportTimeoutMillis: 5000 });
+      const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'paced' }), sampler: new AlwaysOnSampler(), spanProcessors: [processor] });
+      const tracer = provider.getTracer('t');
+      // Random hex per span: a body gzip cannot shrink below a few pieces.
+      for (let i = 0; i < 512; i++) tracer.startSpan(`s-${i}`, { attributes: { i, 'url.path': `/agents/${i}/sessions`, note: require('node:crypto').randomBytes(100).toString('hex') } }).end();
+      await provider.forceFlush();
+      await rx.waitFor(() => rx.spans().length === 512, 5000, '512 spans');
+      const req = rx.requests().find((r) => r.signal === 'traces')!;
+      assert.equal(req.headers['content-encoding'], compression === 'gzip' ? 'gzip' : undefined);
+      const bytes = rx.requests().filter((r) => r.signal === 'traces').reduce((n, r) => n + r.bytes, 0);
+      assert.ok(bytes > 4 * PIECE_BYTES, `a request of ${bytes} bytes`);
+      const written = sizes.reduce((a, b) => a + b, 0);
+      if (compression === 'none') assert.equal(written, bytes, 'every byte of the body went through the paced writes');
+      // The receiver counts the bytes it decoded; gzip's are fewer, in zlib's chunks.
+      assert.ok(sizes.length >= Math.ceil(written / PIECE_BYTES) && sizes.length >= 4, `${written} bytes written in ${sizes.length} writes`);
+      assert.ok(Math.max(...sizes) <= PIECE_BYTES, `no write above ${PIECE_BYTES} bytes: ${Math.max(...sizes)}`);
+      assert.deepEqual(new Set(rx.spans().map((s) => s.name)).size, 512);
+      assert.deepEqual(drops.snapshot(), []);
+      await provider.shutdown();
+    } finally {
+      proto.writeNow = writeNow;
+      await rx.close();
+    }
+  });
+}
