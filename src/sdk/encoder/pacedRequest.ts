@@ -74,11 +74,11 @@ export class PacedClientRequest extends ClientRequest {
     const callback = (typeof encoding === 'function' ? encoding : cb) as Callback | undefined;
     if (this.state === 'ended') return this.writeNow(...(arguments as unknown as unknown[]));
     if (this.state === 'ending') {
-      // As ClientRequest answers a write after end().
+      // As ClientRequest answers a write after end(): the callback, then 'error' unless already destroyed.
       const err = Object.assign(new Error('write after end'), { code: 'ERR_STREAM_WRITE_AFTER_END' });
       process.nextTick(() => {
-        this.emit('error', err);
         callback?.(err);
+        if (!this.destroyed) this.emit('error', err);
       });
       return false;
     }
@@ -97,7 +97,9 @@ export class PacedClientRequest extends ClientRequest {
     const [chunk] = args;
     const callbacks = args.filter((a) => typeof a === 'function') as Callback[];
     if (this.state === 'ending') {
-      this.endCallbacks.push(...callbacks);
+      // A chunk given to a second end() is a write after end.
+      if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') this.write(chunk, callbacks[0]);
+      else this.endCallbacks.push(...callbacks);
       return this;
     }
     const big = chunk instanceof Uint8Array && chunk.length > this.pieceBytes;
@@ -122,17 +124,21 @@ export class PacedClientRequest extends ClientRequest {
       for (const { cbs } of dropped) for (const cb of cbs) process.nextTick(cb, err);
       return;
     }
+    const next = pending[0]!;
+    let ok: boolean;
     try {
-      const { piece, cbs } = pending.shift()!;
-      const ok = cbs.length === 0 ? req.writeNow(piece) : req.writeNow(piece, (err?: Error | null) => cbs.forEach((f) => f(err)));
+      ok = next.cbs.length === 0 ? req.writeNow(next.piece) : req.writeNow(next.piece, (err?: Error | null) => next.cbs.forEach((f) => f(err)));
+      pending.shift();
       if (pending.length > 0) setImmediate(pump, req);
       else if (req.state === 'ending') finish(req);
-      // A false `ok` means the socket itself is full: its own 'drain' follows.
-      else if (ok) req.emit('drain');
     } catch (err) {
-      pending.length = 0;
+      const dropped = pending.splice(0);
+      for (const { cbs } of dropped) for (const cb of cbs) process.nextTick(cb, err as Error);
       req.destroy(err as Error);
+      return;
     }
+    // A false `ok` means the socket itself is full: its own 'drain' follows.
+    if (ok && pending.length === 0 && req.state === 'open') req.emit('drain');
   }
 
   /** @internal The real end(), once nothing is pending. */

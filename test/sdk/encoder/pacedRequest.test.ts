@@ -148,6 +148,26 @@ test('small writes go straight through; a destroyed request drops its pending pi
   }
 });
 
+test('a request destroyed after end(), its pieces pending (the transport\'s timeout), writes nothing more; the pending write learns why', async () => {
+  const srv = await bodyServer();
+  const turns = turnCounter();
+  try {
+    const { req, writes } = recordedRequest(srv.port, turns, 1000);
+    req.on('error', () => {});
+    const writeCb = new Promise<Error | null | undefined>((resolve) => req.write(Buffer.alloc(5000), resolve));
+    let endCalled = false;
+    req.end(() => (endCalled = true));
+    req.destroy();
+    assert.ok((await writeCb) instanceof Error);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(writes.length, 1, 'only the piece written before the destroy');
+    assert.equal(endCalled, false, "end's callback: the request never finished");
+  } finally {
+    turns.stop();
+    await srv.close();
+  }
+});
+
 /** Resolves with `p`, or rejects after `ms` (a pipe that never drains must fail the test, not hang it). */
 const within = <T,>(p: Promise<T>, ms: number, what: string): Promise<T> =>
   Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms).unref())]);
@@ -187,10 +207,13 @@ test('end() with a large chunk and nothing pending writes it in pieces; a second
     const ended: string[] = [];
     req.end(Buffer.alloc(2200, 'z'), () => ended.push('first'));
     req.end(() => ended.push('second'));
-    const late = new Promise<Error>((resolve) => req.once('error', resolve));
+    const secondChunk = new Promise<Error | null | undefined>((resolve) => req.end('zz', resolve));
+    const errors: NodeJS.ErrnoException[] = [];
+    req.on('error', (e) => errors.push(e));
     const cbErr = new Promise<Error | null | undefined>((resolve) => req.write('late', resolve));
-    assert.equal((await late as NodeJS.ErrnoException).code, 'ERR_STREAM_WRITE_AFTER_END');
     assert.equal(((await cbErr) as NodeJS.ErrnoException).code, 'ERR_STREAM_WRITE_AFTER_END');
+    assert.equal(((await secondChunk) as NodeJS.ErrnoException).code, 'ERR_STREAM_WRITE_AFTER_END', 'a chunk given to a second end() is a write after end');
+    assert.deepEqual(errors.map((e) => e.code), ['ERR_STREAM_WRITE_AFTER_END', 'ERR_STREAM_WRITE_AFTER_END'], "each emitted as 'error' too");
     assert.equal(await status, 200);
     assert.equal(srv.bodies[0]!.toString(), 'z'.repeat(2200));
     assert.deepEqual(writes.map((w) => w.bytes), [1000, 1000, 200]);
@@ -217,9 +240,10 @@ test('a piece that throws destroys the request with the error; nothing reaches t
   try {
     const req = new Failing({ host: '127.0.0.1', port: srv.port, method: 'POST', path: '/', agent: new http.Agent() }, undefined, undefined, 1000);
     const failed = new Promise<Error>((resolve) => req.once('error', resolve));
-    req.write(Buffer.alloc(3000));
+    const writeCb = new Promise<Error | null | undefined>((resolve) => req.write(Buffer.alloc(3000), resolve));
     req.end();
     assert.equal((await within(failed, 5000, 'the error')).message, 'boom');
+    assert.equal(((await within(writeCb, 5000, 'the write callback')) as Error).message, 'boom', 'the pending write learns why');
     assert.equal(req.destroyed, true);
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(req.calls, 2, 'no piece after the one that threw');
@@ -293,6 +317,7 @@ test('pacedRequest: with an agent in the options the request is paced (an https 
 });
 
 for (const compression of ['none', 'gzip'] as const) {
+  // With gzip, zlib's own chunks (at most 16 KiB) reach the request and go through unchanged: this checks that path, not the pacing.
   test(`the OTLP/HTTP exporter of encoded requests writes a large request in pieces of at most ${PIECE_BYTES} bytes (compression ${compression}), and the receiver decodes every span`, async () => {
     const rx = await startOtlpReceiver();
     const proto = PacedClientRequest.prototype as any;
