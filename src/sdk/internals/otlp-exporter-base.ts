@@ -44,13 +44,14 @@ export function paceRequestBodies(exporter: unknown): boolean {
   const inner = retryingTransportOf(exporter)?._transport as Partial<HttpTransport> | undefined;
   if (typeof inner?._loadUtils !== 'function') return false;
   const loadUtils = inner._loadUtils.bind(inner);
-  const paced = new WeakMap<RequestFn, RequestFn>();
+  // The transport loads its request function once; it is wrapped once.
+  let stock: RequestFn | undefined;
+  let paced: RequestFn | undefined;
   inner._loadUtils = async () => {
     const utils = await loadUtils();
     if (typeof utils?.request !== 'function') return utils;
-    let request = paced.get(utils.request);
-    if (request === undefined) paced.set(utils.request, (request = pacedRequest(utils.request)));
-    return { ...utils, request };
+    if (utils.request !== stock) paced = pacedRequest((stock = utils.request));
+    return { ...utils, request: paced! };
   };
   return true;
 }

@@ -53,6 +53,18 @@ function turnCounter(): { now(): number; stop(): void } {
   return { now: () => turn, stop: () => (on = false) };
 }
 
+/** Runs `fn` with a body server and a turn counter, and closes both whatever happens. */
+async function withServer(fn: (srv: Awaited<ReturnType<typeof bodyServer>>, turns: ReturnType<typeof turnCounter>) => Promise<void>): Promise<void> {
+  const srv = await bodyServer();
+  const turns = turnCounter();
+  try {
+    await fn(srv, turns);
+  } finally {
+    turns.stop();
+    await srv.close();
+  }
+}
+
 /** A paced request whose writes to ClientRequest itself are recorded (length, turn). */
 class RecordedRequest extends PacedClientRequest {
   readonly writes: { bytes: number; turn: number }[] = [];
@@ -79,10 +91,8 @@ const answered = (req: http.ClientRequest) =>
     req.on('error', reject);
   });
 
-test('a body piped in one chunk (as the stock transport sends it) goes in pieces, one per turn, and arrives whole', async () => {
-  const srv = await bodyServer();
-  const turns = turnCounter();
-  try {
+test('a body piped in one chunk (as the stock transport sends it) goes in pieces, one per turn, and arrives whole', () =>
+  withServer(async (srv, turns) => {
     const body = Buffer.alloc(200_000);
     for (let i = 0; i < body.length; i++) body[i] = (i * 7 + (i >> 9)) & 0xff;
     const { req, writes } = recordedRequest(srv.port, turns);
@@ -97,16 +107,10 @@ test('a body piped in one chunk (as the stock transport sends it) goes in pieces
     assert.equal(writes.length, Math.ceil(body.length / PIECE_BYTES));
     assert.ok(writes.every((w) => w.bytes <= PIECE_BYTES), `pieces of at most ${PIECE_BYTES} bytes: ${writes.map((w) => w.bytes)}`);
     assert.equal(new Set(writes.map((w) => w.turn)).size, writes.length, `one piece per turn: ${writes.map((w) => w.turn)}`);
-  } finally {
-    turns.stop();
-    await srv.close();
-  }
-});
+  }));
 
-test('writes and end() keep their order behind pending pieces; callbacks come after their bytes are written', async () => {
-  const srv = await bodyServer();
-  const turns = turnCounter();
-  try {
+test('writes and end() keep their order behind pending pieces; callbacks come after their bytes are written', () =>
+  withServer(async (srv, turns) => {
     const { req, writes } = recordedRequest(srv.port, turns, 1000);
     const status = answered(req);
     const order: string[] = [];
@@ -117,16 +121,10 @@ test('writes and end() keep their order behind pending pieces; callbacks come af
     assert.equal(srv.bodies[0]!.toString(), 'a'.repeat(3500) + 'bbcc');
     assert.deepEqual(writes.map((w) => w.bytes), [1000, 1000, 1000, 500, 2, 2]);
     assert.deepEqual(order, ['big', 'small', 'end']);
-  } finally {
-    turns.stop();
-    await srv.close();
-  }
-});
+  }));
 
-test('small writes go straight through; a destroyed request drops its pending pieces and calls their callbacks with an error', async () => {
-  const srv = await bodyServer();
-  const turns = turnCounter();
-  try {
+test('small writes go straight through; a destroyed request drops its pending pieces and calls their callbacks with an error', () =>
+  withServer(async (srv, turns) => {
     const a = recordedRequest(srv.port, turns, 1000);
     const status = answered(a.req);
     assert.equal(a.req.write('x'.repeat(1000)), true, 'the underlying answer for a write that fits a piece');
@@ -142,16 +140,10 @@ test('small writes go straight through; a destroyed request drops its pending pi
     assert.ok(err instanceof Error, 'the pending write reports an error');
     await new Promise((r) => setImmediate(r));
     assert.equal(b.writes.length, 1, 'nothing written after the destroy');
-  } finally {
-    turns.stop();
-    await srv.close();
-  }
-});
+  }));
 
-test('a request destroyed after end(), its pieces pending (the transport\'s timeout), writes nothing more; the pending write learns why', async () => {
-  const srv = await bodyServer();
-  const turns = turnCounter();
-  try {
+test('a request destroyed after end(), its pieces pending (the transport\'s timeout), writes nothing more; the pending write learns why', () =>
+  withServer(async (srv, turns) => {
     const { req, writes } = recordedRequest(srv.port, turns, 1000);
     req.on('error', () => {});
     const writeCb = new Promise<Error | null | undefined>((resolve) => req.write(Buffer.alloc(5000), resolve));
@@ -162,20 +154,14 @@ test('a request destroyed after end(), its pieces pending (the transport\'s time
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     assert.equal(writes.length, 1, 'only the piece written before the destroy');
     assert.equal(endCalled, false, "end's callback: the request never finished");
-  } finally {
-    turns.stop();
-    await srv.close();
-  }
-});
+  }));
 
 /** Resolves with `p`, or rejects after `ms` (a pipe that never drains must fail the test, not hang it). */
 const within = <T,>(p: Promise<T>, ms: number, what: string): Promise<T> =>
   Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms).unref())]);
 
-test('a pipe of several large chunks goes on after each one: \'drain\' follows the last piece', async () => {
-  const srv = await bodyServer();
-  const turns = turnCounter();
-  try {
+test('a pipe of several large chunks goes on after each one: \'drain\' follows the last piece', () =>
+  withServer(async (srv, turns) => {
     const { req, writes } = recordedRequest(srv.port, turns, 1000);
     const status = answered(req);
     const parts = [Buffer.alloc(2500, 'a'), Buffer.alloc(3000, 'b'), Buffer.from('tail')];
@@ -191,16 +177,10 @@ test('a pipe of several large chunks goes on after each one: \'drain\' follows t
     second.req.end();
     assert.equal(await answered2, 200);
     assert.equal(srv.bodies[1]!.toString(), 'c'.repeat(2000));
-  } finally {
-    turns.stop();
-    await srv.close();
-  }
-});
+  }));
 
-test('end() with a large chunk and nothing pending writes it in pieces; a second end() adds its callback; a write after end() is an error', async () => {
-  const srv = await bodyServer();
-  const turns = turnCounter();
-  try {
+test('end() with a large chunk and nothing pending writes it in pieces; a second end() adds its callback; a write after end() is an error', () =>
+  withServer(async (srv, turns) => {
     const { req, writes } = recordedRequest(srv.port, turns, 1000);
     // Not answered(): the write after end() emits 'error' on the request, as ClientRequest's does.
     const status = new Promise<number>((resolve) => req.on('response', (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0))));
@@ -219,11 +199,7 @@ test('end() with a large chunk and nothing pending writes it in pieces; a second
     assert.deepEqual(writes.map((w) => w.bytes), [1000, 1000, 200]);
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(ended, ['first', 'second']);
-  } finally {
-    turns.stop();
-    await srv.close();
-  }
-});
+  }));
 
 test('a piece that throws destroys the request with the error; nothing reaches the event loop', async () => {
   const srv = await bodyServer();
