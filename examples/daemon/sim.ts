@@ -32,6 +32,29 @@ export class Rng {
   }
 }
 
+/**
+ * An event that happens on a given fraction of trials, with gaps drawn
+ * between 0.5 and 1.5 times the mean instead of independent coin flips: the
+ * first comes within 1/rate trials, so a short demo run always shows its
+ * error series (independent 3 % flips miss 100 tool calls one run in 20).
+ */
+export class Recurring {
+  private readonly rate: number;
+  private readonly rng: Rng;
+  private left: number;
+  constructor(rate: number, rng: Rng) {
+    this.rate = rate;
+    this.rng = rng;
+    this.left = rate > 0 ? rng.next() / rate : Infinity;
+  }
+  hit(): boolean {
+    if (this.rate >= 1) return true;
+    if (--this.left > 0) return false;
+    this.left += (0.5 + this.rng.next()) / this.rate;
+    return true;
+  }
+}
+
 export interface ToolCall {
   id: string;
   name: string;
@@ -79,20 +102,26 @@ export class SimulatedLlmClient {
   lastMetadata: Record<string, string> | undefined;
   private readonly rng: Rng;
   private readonly knobs: SimulationKnobs;
+  private readonly rateLimited: Recurring;
+  private readonly failing: Recurring;
 
   constructor(provider: string, rng: Rng, knobs: SimulationKnobs) {
     this.provider = provider;
     this.rng = rng;
     this.knobs = knobs;
+    this.rateLimited = new Recurring(knobs.rateLimitRate, rng);
+    this.failing = new Recurring(knobs.errorRate, rng);
   }
 
   async chat(params: ChatParams): Promise<ChatResponse> {
     this.lastMetadata = params.metadata;
     const promptTokens = 200 + params.messages.reduce((n, m) => n + Math.ceil(m.content.length / 4), 0);
     await sleep(this.rng.int(20, 180) * this.knobs.latencyScale);
-    const roll = this.rng.next();
-    if (roll < this.knobs.rateLimitRate) throw new ProviderError(429, '429 Too Many Requests: rate limit exceeded');
-    if (roll < this.knobs.rateLimitRate + this.knobs.errorRate) throw new ProviderError(503, '503 Service Unavailable: overloaded');
+    // Both draws every call, so one kind of failure does not delay the other.
+    const limited = this.rateLimited.hit();
+    const failed = this.failing.hit();
+    if (limited) throw new ProviderError(429, '429 Too Many Requests: rate limit exceeded');
+    if (failed) throw new ProviderError(503, '503 Service Unavailable: overloaded');
     const toolTurn = params.messages.filter((m) => m.role === 'tool').length === 0 && params.messages.some((m) => m.content.includes('[tools]'));
     const completionTokens = this.rng.int(30, 400);
     return {
@@ -115,13 +144,15 @@ export class SimulatedLlmClient {
 export class McpToolRegistry {
   private readonly rng: Rng;
   private readonly knobs: SimulationKnobs;
+  private readonly failing: Recurring;
   constructor(rng: Rng, knobs: SimulationKnobs) {
     this.rng = rng;
     this.knobs = knobs;
+    this.failing = new Recurring(knobs.errorRate, rng);
   }
   async executeTool(toolId: string, operation: string, _params: unknown): Promise<{ success: boolean; message: string; data?: unknown }> {
     await sleep(this.rng.int(5, 60) * this.knobs.latencyScale);
-    if (this.rng.next() < this.knobs.errorRate) return { success: false, message: `${toolId}.${operation} failed: workspace locked` };
+    if (this.failing.hit()) return { success: false, message: `${toolId}.${operation} failed: workspace locked` };
     return { success: true, message: 'ok', data: { toolId, operation, findings: this.rng.int(0, 5) } };
   }
   listTools(): string[] {
