@@ -211,7 +211,7 @@ test('entryIsEsm: by extension, else by the nearest package.json type', async ()
 });
 
 test("a scraper's busy keep-alive connection does not keep a finished host alive", async () => {
-  const { child, metricsPort } = await start('--require', 'app.cjs', { EXIT_AFTER_MS: '1500', OTEL_SERVICE_NAME: 'keepalive' });
+  const { child, metricsPort } = await start('--require', 'app.cjs', { EXIT_AFTER_MS: '3000', OTEL_SERVICE_NAME: 'keepalive' });
   const http = await import('node:http');
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   let scrapes = 0;

@@ -8,7 +8,7 @@
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { WebSocket } from 'ws';
 import { injectPayloadContext, LegacyTracing, startSpan } from '../../src/index.ts';
-import type { Rng } from './sim.ts';
+import { Recurring, type Rng } from './sim.ts';
 
 export interface TrafficOptions {
   url: string;
@@ -31,6 +31,8 @@ export function startTraffic(opts: TrafficOptions): Traffic {
   const sockets: WebSocket[] = [];
   const timers: NodeJS.Timeout[] = [];
   let sent = 0;
+  const duplicate = new Recurring(0.08, opts.rng);
+  const ping = new Recurring(0.1, opts.rng);
   for (let i = 0; i < opts.clients; i++) {
     const legacy = i === opts.clients - 1 && opts.clients > 1;
     const ws = new WebSocket(opts.url, { headers: { authorization: 'Bearer demo-client' } });
@@ -53,8 +55,8 @@ export function startTraffic(opts: TrafficOptions): Traffic {
           : injectPayloadContext(body, ctx);
         ws.send(JSON.stringify({ type: 'task', payload }));
         // An impatient client: now and then it sends the same task again (the daemon drops the duplicate).
-        if (opts.rng.next() < 0.08) ws.send(JSON.stringify({ type: 'task', payload }));
-        if (opts.rng.next() < 0.1) ws.send(JSON.stringify({ type: 'ping' }));
+        if (duplicate.hit()) ws.send(JSON.stringify({ type: 'task', payload }));
+        if (ping.hit()) ws.send(JSON.stringify({ type: 'ping' }));
         span.end();
       }, Math.max(10, Math.round(1000 / opts.rate)));
       timer.unref();

@@ -149,7 +149,7 @@ async function main(): Promise<void> {
   const appPort = (server.address() as { port: number }).port;
   setReady(true);
   process.stdout.write(
-    `wundr example daemon listening on http://127.0.0.1:${appPort} (WebSocket on /ws; telemetry endpoint on :${metricsPort}${peer ? `; federation peer at ${peer.url}` : ''})\n` +
+    `wundr example daemon listening on http://127.0.0.1:${appPort} (WebSocket on /ws; telemetry endpoint on :${metricsPort}${peer ? `; federation peer at ${peer.url}` : ''}; WUNDR_DEMO_SEED=${seed})\n` +
       `traces, metrics, alerts and health: open http://127.0.0.1:${metricsPort}/\n`,
   );
   traffic = startTraffic({

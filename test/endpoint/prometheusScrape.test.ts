@@ -81,7 +81,8 @@ test('concurrent scrapes share one collection', async (t) => {
     registers: [reg],
     async collect() {
       calls++;
-      await new Promise((r) => setTimeout(r, 200));
+      // Wide enough for ten fresh connections on a loaded machine.
+      await new Promise((r) => setTimeout(r, 1000));
       this.set(calls);
     },
   });

@@ -7,6 +7,34 @@ import { freePort, request, ROOT, runChild, type Child } from '../support/child.
 const MAIN = path.join(ROOT, 'build', 'examples', 'daemon', 'main.js');
 const REGISTER = path.join(ROOT, 'build', 'src', 'register.js');
 
+/** A family of each adapter, non-zero once the demo's traffic has gone through it. */
+const ADAPTER_FAMILIES = [
+  'wundr_agent_spawned_total',
+  'wundr_session_duration_seconds_count',
+  'wundr_session_tokens_prompt_total',
+  'wundr_session_cost_dollars_total',
+  'wundr_memory_searches_total',
+  'wundr_tool_execution_total',
+  'wundr_ws_connections_total',
+  'wundr_ws_messages_received_total',
+  'wundr_ws_message_size_bytes_count',
+  'wundr_ws_session_subscriptions',
+  'wundr_model_requests_total',
+  'wundr_model_cost_dollars_total',
+  'wundr_queue_enqueued_total',
+  'orchestrator_federation_delegations_total',
+  'orchestrator_tokens_used_total',
+  'orchestrator_tool_invocations_total',
+];
+
+/** The values of a family's series in a Prometheus text. */
+function seriesValues(text: string, name: string): number[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+    .map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)));
+}
+
 let receiver: OtlpReceiver;
 let child: Child;
 let metricsText = '';
@@ -16,7 +44,7 @@ before(async () => {
   receiver = await startOtlpReceiver();
   const metricsPort = await freePort();
   child = runChild({
-    args: ['--require', REGISTER, MAIN, '--duration', '4'],
+    args: ['--require', REGISTER, MAIN, '--duration', '6'],
     env: {
       OTEL_SERVICE_NAME: 'wundr-orchestrator',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -39,8 +67,12 @@ before(async () => {
     },
   });
   await child.waitForOutput(/wundr example daemon listening/, 20000);
-  await new Promise((r) => setTimeout(r, 2500));
-  metricsText = (await request(metricsPort, '/metrics')).body;
+  // Until every adapter has counted something (a delegation is a round trip to the peer), within the daemon's run.
+  const listening = Date.now();
+  do {
+    await new Promise((r) => setTimeout(r, 250));
+    metricsText = (await request(metricsPort, '/metrics')).body;
+  } while (Date.now() - listening < 4500 && !ADAPTER_FAMILIES.every((n) => seriesValues(metricsText, n).some((v) => v > 0)));
   exit = await child.exited(30000);
   await receiver.waitFor(
     () => receiver.spans().some((s) => s.resource['service.name'] === 'wundr-orchestrator-peer' && s.name.startsWith('invoke_agent')),
@@ -127,28 +159,8 @@ test('the legacy client (traceId/spanId payload keys) is joined too', () => {
 });
 
 test('every adapter produced its metrics, and the backlog knob fills the queue', () => {
-  for (const name of [
-    'wundr_agent_spawned_total',
-    'wundr_session_duration_seconds_count',
-    'wundr_session_tokens_prompt_total',
-    'wundr_session_cost_dollars_total',
-    'wundr_memory_searches_total',
-    'wundr_tool_execution_total',
-    'wundr_ws_connections_total',
-    'wundr_ws_messages_received_total',
-    'wundr_ws_message_size_bytes_count',
-    'wundr_ws_session_subscriptions',
-    'wundr_model_requests_total',
-    'wundr_model_cost_dollars_total',
-    'wundr_queue_enqueued_total',
-    'orchestrator_federation_delegations_total',
-    'orchestrator_tokens_used_total',
-    'orchestrator_tool_invocations_total',
-  ]) {
-    const values = metricsText
-      .split('\n')
-      .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-      .map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)));
+  for (const name of ADAPTER_FAMILIES) {
+    const values = seriesValues(metricsText, name);
     assert.ok(values.some((v) => v > 0), `${name} has a non-zero series (got ${JSON.stringify(values)})`);
   }
   const depth = metricsText.match(/^wundr_queue_depth\{queue_name="tasks"\} (\d+)/m);

@@ -49,7 +49,8 @@ test('/health answers 200 healthy/degraded and 503 unhealthy with the seed body'
 });
 
 test('a hung check cannot hang /health; concurrent requests share one run', async (t) => {
-  const h = new HealthChecker({ cacheMs: 0, timeoutMs: 100 });
+  // The run lasts the timeout: wide enough for ten fresh connections on a loaded machine.
+  const h = new HealthChecker({ cacheMs: 0, timeoutMs: 1000 });
   let calls = 0;
   h.register('redis', () => {
     calls++;
