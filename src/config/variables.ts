@@ -271,7 +271,7 @@ export const VARIABLES = {
   WUNDR_OTEL_OTLP_ENCODER: oneOf(
     ['wundr', 'stock'] as const,
     'wundr',
-    "http/protobuf traces and logs: `wundr` encodes each span and log record into the current OTLP request as it ends (the SDK object is not kept until its batch is sent) and writes each request in 16 KiB pieces, one per event-loop turn; `stock` goes back to the SDK's batch processors and the stock OTLP exporters, each request in one write (for A/B runs, and as a way out). http/json and grpc always use the stock exporters",
+    "http/protobuf traces and logs: `wundr` encodes each span and log record into the current OTLP request as it ends (the SDK object is not kept until its batch is sent) and writes each request in 16 KiB pieces, one per event-loop turn (more when the turns are long); `stock` goes back to the SDK's batch processors and the stock OTLP exporters, each request in one write (for A/B runs, and as a way out). http/json and grpc always use the stock exporters",
   ),
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: bool(
     false,

@@ -1,6 +1,6 @@
 /**
- * Export request bodies written in pieces, one piece per turn of the event
- * loop.
+ * Export request bodies written in pieces over turns of the event loop: a
+ * piece a turn, more when the turns are long (MIN_BYTES_PER_MS).
  *
  * Why: a request of 512 spans is about 200 KB, and the stock transport
  * hands it to the socket in one write. With the collector on the cores the
@@ -29,6 +29,36 @@ import { ClientRequest, type ClientRequestArgs, type IncomingMessage } from 'nod
  */
 export const PIECE_BYTES = 16 * 1024;
 
+/**
+ * The slowest a body goes out, in bytes per millisecond of the event loop's
+ * time: a turn that takes longer than a piece's share writes more pieces,
+ * and a body's first write covers as long as the loop's last measured turn.
+ * With a piece per turn only, a server whose turns each answer many requests
+ * (hundreds of connections) made spans faster than the pieces could carry
+ * them, and lost most of them as queue_full. At 16 KiB a piece, this is the
+ * pace a piece per turn had where it was measured to help (turns of about
+ * 0.25 ms).
+ */
+export const MIN_BYTES_PER_MS = 64 * 1024;
+
+let measuring = false;
+
+function turnBegins(): void {
+  setImmediate(turnEnds, performance.now());
+}
+
+function turnEnds(since: number): void {
+  PacedClientRequest.loopTurnMs = performance.now() - since;
+  measuring = false;
+}
+
+function measureLoopTurn(): void {
+  if (measuring) return;
+  measuring = true;
+  // A setImmediate queued from another phase runs in this turn's check phase: the second one is a whole turn later.
+  setImmediate(turnBegins);
+}
+
 type Callback = (err?: Error | null) => void;
 type Piece = { piece: Uint8Array; cbs: Callback[] };
 
@@ -37,8 +67,10 @@ const prototypeEnd = ClientRequest.prototype.end as (this: ClientRequest, ...a: 
 
 /**
  * A ClientRequest that writes every chunk larger than its piece size in
- * pieces, the first one at once and each next one at the following turn of
- * the event loop (setImmediate). Writes keep their order: while pieces are
+ * pieces, the first at once and the next ones at the following turns of
+ * the event loop (setImmediate): one a turn, more when the turn took longer
+ * than a piece's share of MIN_BYTES_PER_MS (the first write too, by the
+ * loop's last measured turn). Writes keep their order: while pieces are
  * pending, later writes and `end()` wait behind them. `write` returns false
  * while pieces are pending and 'drain' follows once they are written, so a
  * pipe() into the request (the stock transport's) waits as it would for the
@@ -49,19 +81,31 @@ const prototypeEnd = ClientRequest.prototype.end as (this: ClientRequest, ...a: 
  * a failed export.
  */
 export class PacedClientRequest extends ClientRequest {
+  /** The event loop's last measured turn (ms), from one check phase to the next: measured once per body, shared by all. */
+  static loopTurnMs = 0;
   readonly pieceBytes: number;
+  readonly minBytesPerMs: number;
   private readonly pending: Piece[] = [];
   /** 'ending': end() was called with pieces pending; 'ended': ClientRequest's own end() was called. */
   private state: 'open' | 'ending' | 'ended' = 'open';
   /** The callbacks given to end() while 'ending'. */
   private endCallbacks: Callback[] = [];
+  /** When the last pieces were written (performance.now()); 0 before a body's first write. */
+  private lastTurnAt = 0;
 
-  constructor(url: string | URL | ClientRequestArgs, options?: ClientRequestArgs | ((res: IncomingMessage) => void), callback?: (res: IncomingMessage) => void, pieceBytes = PIECE_BYTES) {
+  constructor(
+    url: string | URL | ClientRequestArgs,
+    options?: ClientRequestArgs | ((res: IncomingMessage) => void),
+    callback?: (res: IncomingMessage) => void,
+    pieceBytes = PIECE_BYTES,
+    minBytesPerMs = MIN_BYTES_PER_MS,
+  ) {
     if (typeof options === 'function') [options, callback] = [undefined, options];
     // node:http's request(url, options, callback), as ClientRequest takes it (its typings know two of the three).
     super(...([url, options] as unknown as [string]));
     if (callback) this.once('response', callback);
     this.pieceBytes = pieceBytes;
+    this.minBytesPerMs = minBytesPerMs;
   }
 
   /** The write of ClientRequest itself: every byte of the body goes out through here. */
@@ -88,8 +132,12 @@ export class PacedClientRequest extends ClientRequest {
     const bytes = chunk instanceof Uint8Array ? chunk : Buffer.from(chunk as string, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
     for (let at = 0; at < bytes.length; at += this.pieceBytes) pending.push({ piece: bytes.subarray(at, Math.min(bytes.length, at + this.pieceBytes)), cbs: [] });
     if (callback) pending[pending.length - 1]!.cbs.push(callback);
-    // The first piece of a chunk written while nothing is pending goes at once; the next turns take the rest.
-    if (idle) pump(this);
+    // A chunk written while nothing is pending starts at once (a piece, or what the loop's last turn covers); the next turns take the rest.
+    if (idle) {
+      this.lastTurnAt = 0;
+      measureLoopTurn();
+      pump(this);
+    }
     return false;
   }
 
@@ -124,11 +172,18 @@ export class PacedClientRequest extends ClientRequest {
       for (const { cbs } of dropped) for (const cb of cbs) process.nextTick(cb, err);
       return;
     }
-    const next = pending[0]!;
-    let ok: boolean;
+    const now = performance.now();
+    const turnMs = req.lastTurnAt === 0 ? PacedClientRequest.loopTurnMs : now - req.lastTurnAt;
+    const allowance = Math.max(req.pieceBytes, turnMs * req.minBytesPerMs);
+    req.lastTurnAt = now;
+    let ok = true;
     try {
-      ok = next.cbs.length === 0 ? req.writeNow(next.piece) : req.writeNow(next.piece, (err?: Error | null) => next.cbs.forEach((f) => f(err)));
-      pending.shift();
+      for (let written = 0; pending.length > 0 && written < allowance; ) {
+        const next = pending[0]!;
+        ok = next.cbs.length === 0 ? req.writeNow(next.piece) : req.writeNow(next.piece, (err?: Error | null) => next.cbs.forEach((f) => f(err)));
+        pending.shift();
+        written += next.piece.length;
+      }
       if (pending.length > 0) setImmediate(pump, req);
       else if (req.state === 'ending') finish(req);
     } catch (err) {
@@ -161,7 +216,7 @@ type RequestFn = (...args: any[]) => ClientRequest;
  * transport's do: the agent then decides the protocol, so one class serves
  * https too. Without an agent in the options the request is `stock`'s own.
  */
-export function pacedRequest(stock: RequestFn, pieceBytes = PIECE_BYTES): RequestFn {
+export function pacedRequest(stock: RequestFn, pieceBytes = PIECE_BYTES, minBytesPerMs = MIN_BYTES_PER_MS): RequestFn {
   return (url: string | URL | ClientRequestArgs, options?: ClientRequestArgs | ((res: IncomingMessage) => void), callback?: (res: IncomingMessage) => void) =>
-    typeof options === 'object' && options !== null && options.agent ? new PacedClientRequest(url, options, callback, pieceBytes) : stock(url, options, callback);
+    typeof options === 'object' && options !== null && options.agent ? new PacedClientRequest(url, options, callback, pieceBytes, minBytesPerMs) : stock(url, options, callback);
 }

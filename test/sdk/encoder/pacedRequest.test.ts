@@ -11,7 +11,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import { BoundedExporter } from '../../../src/sdk/BoundedExporter.ts';
 import { TelemetryDrops } from '../../../src/sdk/TelemetryDrops.ts';
-import { PIECE_BYTES, PacedClientRequest, pacedRequest } from '../../../src/sdk/encoder/pacedRequest.ts';
+import { MIN_BYTES_PER_MS, PIECE_BYTES, PacedClientRequest, pacedRequest } from '../../../src/sdk/encoder/pacedRequest.ts';
 import { SpanEncodingProcessor } from '../../../src/sdk/encoder/SpanEncodingProcessor.ts';
 import { encodedOtlpExporter } from '../../../src/sdk/otlp.ts';
 import { startOtlpReceiver } from '../../support/otlpReceiver.ts';
@@ -76,8 +76,9 @@ class RecordedRequest extends PacedClientRequest {
   }
 }
 
-function recordedRequest(port: number, turns: { now(): number }, pieceBytes = PIECE_BYTES) {
-  const req = new RecordedRequest({ host: '127.0.0.1', port, method: 'POST', path: '/', agent: new http.Agent({ keepAlive: false }) }, undefined, undefined, pieceBytes);
+/** Pieces of `pieceBytes`, one a turn however long the turns (`minBytesPerMs` 0) unless a test says otherwise. */
+function recordedRequest(port: number, turns: { now(): number }, pieceBytes = PIECE_BYTES, minBytesPerMs = 0) {
+  const req = new RecordedRequest({ host: '127.0.0.1', port, method: 'POST', path: '/', agent: new http.Agent({ keepAlive: false }) }, undefined, undefined, pieceBytes, minBytesPerMs);
   req.turns = turns;
   return { req, writes: req.writes };
 }
@@ -107,6 +108,45 @@ test('a body piped in one chunk (as the stock transport sends it) goes in pieces
     assert.equal(writes.length, Math.ceil(body.length / PIECE_BYTES));
     assert.ok(writes.every((w) => w.bytes <= PIECE_BYTES), `pieces of at most ${PIECE_BYTES} bytes: ${writes.map((w) => w.bytes)}`);
     assert.equal(new Set(writes.map((w) => w.turn)).size, writes.length, `one piece per turn: ${writes.map((w) => w.turn)}`);
+  }));
+
+test('a turn longer than a piece takes at MIN_BYTES_PER_MS writes more pieces: the body keeps up with a busy loop', () =>
+  withServer(async (srv, turns) => {
+    const body = Buffer.alloc(200_000, 7);
+    const { req, writes } = recordedRequest(srv.port, turns, PIECE_BYTES, MIN_BYTES_PER_MS);
+    const status = answered(req);
+    PacedClientRequest.loopTurnMs = 0;
+    req.end(body);
+    assert.equal(writes.length, 1, 'the first piece at once');
+    // A turn of 4 ms, as when a turn answers many requests: 4 ms at 64 KiB/ms covers the rest.
+    for (const until = performance.now() + 4; performance.now() < until; );
+    assert.equal(await status, 200);
+    assert.ok(srv.bodies[0]!.equals(body), 'the body arrives byte for byte');
+    assert.equal(writes.length, Math.ceil(body.length / PIECE_BYTES));
+    assert.ok(writes.every((w) => w.bytes <= PIECE_BYTES));
+    assert.equal(new Set(writes.slice(1).map((w) => w.turn)).size, 1, `the rest in the next turn: ${writes.map((w) => w.turn)}`);
+    assert.notEqual(writes[1]!.turn, writes[0]!.turn);
+  }));
+
+test("a body's first write covers the loop's last measured turn: after long turns the body goes in one turn", () =>
+  withServer(async (srv, turns) => {
+    const body = Buffer.alloc(200_000, 9);
+    PacedClientRequest.loopTurnMs = 0;
+    const first = recordedRequest(srv.port, turns, PIECE_BYTES, MIN_BYTES_PER_MS);
+    const firstStatus = answered(first.req);
+    first.req.end(body);
+    // The measurement runs from this check phase to the next: make that turn take 4 ms.
+    setImmediate(() => {
+      for (const until = performance.now() + 4; performance.now() < until; );
+    });
+    assert.equal(await firstStatus, 200);
+    assert.ok(PacedClientRequest.loopTurnMs >= 4, `measured ${PacedClientRequest.loopTurnMs} ms`);
+    const second = recordedRequest(srv.port, turns, PIECE_BYTES, MIN_BYTES_PER_MS);
+    const secondStatus = answered(second.req);
+    second.req.end(body);
+    assert.equal(second.writes.length, Math.ceil(body.length / PIECE_BYTES), 'every piece at once');
+    assert.equal(await secondStatus, 200);
+    assert.ok(srv.bodies[1]!.equals(body));
   }));
 
 test('writes and end() keep their order behind pending pieces; callbacks come after their bytes are written', () =>
