@@ -31,3 +31,20 @@ test('Recurring: gaps vary (not a fixed period), rate 0 never fires, rate 1 alwa
   assert.deepEqual(hits(0, 42, 1000), []);
   assert.equal(hits(1, 42, 1000).length, 1000);
 });
+
+test('the simulated provider fails at both configured shares: a 503 drawn on a rate-limited call comes on the next one', async () => {
+  const { SimulatedLlmClient } = await import('../../examples/daemon/sim.ts');
+  const llm = new SimulatedLlmClient('anthropic', new Rng(7), { errorRate: 0.3, rateLimitRate: 0.2, latencyScale: 0 });
+  const got = { 429: 0, 503: 0, ok: 0 };
+  for (let i = 0; i < 2000; i++) {
+    try {
+      await llm.chat({ model: 'm', messages: [{ role: 'user', content: 'x' }] });
+      got.ok++;
+    } catch (e) {
+      got[(e as { status: 429 | 503 }).status]++;
+    }
+  }
+  // Without the carry-over, 503s would be 0.3 of the calls not rate-limited: about 480.
+  assert.ok(Math.abs(got[503] - 600) <= 30, JSON.stringify(got));
+  assert.ok(Math.abs(got[429] - 400) <= 30, JSON.stringify(got));
+});

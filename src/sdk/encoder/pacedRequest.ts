@@ -31,8 +31,9 @@ export const PIECE_BYTES = 16 * 1024;
 
 /**
  * The slowest a body goes out, in bytes per millisecond of the event loop's
- * time: a turn that takes longer than a piece's share writes more pieces,
- * and a body's first write covers as long as the loop's last measured turn.
+ * time: a turn writes as many whole pieces as its time covers at this rate
+ * (at least one), and a body's first write covers the loop's last measured
+ * turn.
  * With a piece per turn only, a server whose turns each answer many requests
  * (hundreds of connections) made spans faster than the pieces could carry
  * them, and lost most of them as queue_full. At 16 KiB a piece, this is the
@@ -68,9 +69,10 @@ const prototypeEnd = ClientRequest.prototype.end as (this: ClientRequest, ...a: 
 /**
  * A ClientRequest that writes every chunk larger than its piece size in
  * pieces, the first at once and the next ones at the following turns of
- * the event loop (setImmediate): one a turn, more when the turn took longer
- * than a piece's share of MIN_BYTES_PER_MS (the first write too, by the
- * loop's last measured turn). Writes keep their order: while pieces are
+ * the event loop (setImmediate): one a turn, more when the turn took long
+ * enough to cover them at MIN_BYTES_PER_MS (the first write too, by the
+ * loop's last measured turn). A chunk written whole at once makes write()
+ * answer as ClientRequest's own write would. Writes keep their order: while pieces are
  * pending, later writes and `end()` wait behind them. `write` returns false
  * while pieces are pending and 'drain' follows once they are written, so a
  * pipe() into the request (the stock transport's) waits as it would for the
@@ -81,7 +83,7 @@ const prototypeEnd = ClientRequest.prototype.end as (this: ClientRequest, ...a: 
  * a failed export.
  */
 export class PacedClientRequest extends ClientRequest {
-  /** The event loop's last measured turn (ms), from one check phase to the next: measured once per body, shared by all. */
+  /** The event loop's last measured turn (ms), from one check phase to the next: measured as each body (each chunk written while nothing is pending) begins, shared by all. */
   static loopTurnMs = 0;
   readonly pieceBytes: number;
   readonly minBytesPerMs: number;
@@ -90,8 +92,10 @@ export class PacedClientRequest extends ClientRequest {
   private state: 'open' | 'ending' | 'ended' = 'open';
   /** The callbacks given to end() while 'ending'. */
   private endCallbacks: Callback[] = [];
-  /** When the last pieces were written (performance.now()); 0 before a body's first write. */
+  /** When the last pieces were written (performance.now()); 0 before a chunk's first write. */
   private lastTurnAt = 0;
+  /** True while write() makes a chunk's first write: its answer is write()'s return value, not a 'drain'. */
+  private starting = false;
 
   constructor(
     url: string | URL | ClientRequestArgs,
@@ -133,12 +137,16 @@ export class PacedClientRequest extends ClientRequest {
     for (let at = 0; at < bytes.length; at += this.pieceBytes) pending.push({ piece: bytes.subarray(at, Math.min(bytes.length, at + this.pieceBytes)), cbs: [] });
     if (callback) pending[pending.length - 1]!.cbs.push(callback);
     // A chunk written while nothing is pending starts at once (a piece, or what the loop's last turn covers); the next turns take the rest.
-    if (idle) {
-      this.lastTurnAt = 0;
-      measureLoopTurn();
-      pump(this);
+    if (!idle) return false;
+    this.lastTurnAt = 0;
+    measureLoopTurn();
+    this.starting = true;
+    try {
+      const ok = pump(this);
+      return ok && pending.length === 0;
+    } finally {
+      this.starting = false;
     }
-    return false;
   }
 
   override end(...args: unknown[]): this {
@@ -163,14 +171,18 @@ export class PacedClientRequest extends ClientRequest {
     return this;
   }
 
-  /** @internal */
-  static pump(req: PacedClientRequest): void {
+  /**
+   * @internal Writes the next pieces: at least one, then as many whole
+   * pieces as the turn's time covers at minBytesPerMs. Returns the answer
+   * of the last write (false once the request is destroyed).
+   */
+  static pump(req: PacedClientRequest): boolean {
     const pending = req.pending;
     if (req.destroyed) {
       const dropped = pending.splice(0);
       const err = new Error('the request was destroyed before its body was written');
       for (const { cbs } of dropped) for (const cb of cbs) process.nextTick(cb, err);
-      return;
+      return false;
     }
     const now = performance.now();
     const turnMs = req.lastTurnAt === 0 ? PacedClientRequest.loopTurnMs : now - req.lastTurnAt;
@@ -178,22 +190,24 @@ export class PacedClientRequest extends ClientRequest {
     req.lastTurnAt = now;
     let ok = true;
     try {
-      for (let written = 0; pending.length > 0 && written < allowance; ) {
+      let written = 0;
+      do {
         const next = pending[0]!;
         ok = next.cbs.length === 0 ? req.writeNow(next.piece) : req.writeNow(next.piece, (err?: Error | null) => next.cbs.forEach((f) => f(err)));
         pending.shift();
         written += next.piece.length;
-      }
+      } while (pending.length > 0 && written + pending[0]!.piece.length <= allowance);
       if (pending.length > 0) setImmediate(pump, req);
       else if (req.state === 'ending') finish(req);
     } catch (err) {
       const dropped = pending.splice(0);
       for (const { cbs } of dropped) for (const cb of cbs) process.nextTick(cb, err as Error);
       req.destroy(err as Error);
-      return;
+      return false;
     }
     // A false `ok` means the socket itself is full: its own 'drain' follows.
-    if (ok && pending.length === 0 && req.state === 'open') req.emit('drain');
+    if (ok && pending.length === 0 && req.state === 'open' && !req.starting) req.emit('drain');
+    return ok;
   }
 
   /** @internal The real end(), once nothing is pending. */

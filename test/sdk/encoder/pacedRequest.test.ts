@@ -219,6 +219,48 @@ test('a pipe of several large chunks goes on after each one: \'drain\' follows t
     assert.equal(srv.bodies[1]!.toString(), 'c'.repeat(2000));
   }));
 
+test("with the rate on, a chunk written whole at once answers from write() itself: no 'drain' inside write(), and a pipe goes on", () =>
+  withServer(async (srv, turns) => {
+    PacedClientRequest.loopTurnMs = 1;
+    const { req, writes } = recordedRequest(srv.port, turns, PIECE_BYTES, MIN_BYTES_PER_MS);
+    const status = answered(req);
+    let inWrite = false;
+    let drainsInWrite = 0;
+    req.on('drain', () => inWrite && drainsInWrite++);
+    const write = req.write;
+    req.write = function (this: typeof req, ...args: unknown[]) {
+      inWrite = true;
+      try {
+        return (write as (...a: unknown[]) => boolean).apply(this, args);
+      } finally {
+        inWrite = false;
+      }
+    } as typeof req.write;
+    const parts = [Buffer.alloc(40_000, 'a'), Buffer.alloc(40_000, 'b'), Buffer.alloc(40_000, 'c')];
+    Readable.from(parts).pipe(req);
+    assert.equal(await within(status, 5000, 'the piped request'), 200);
+    assert.ok(srv.bodies[0]!.equals(Buffer.concat(parts)));
+    assert.equal(drainsInWrite, 0, "'drain' never comes from inside write()");
+    assert.equal(writes.length, 9, 'three pieces a chunk');
+    assert.equal(writes[0]!.turn, writes[2]!.turn, 'the first chunk in one turn: the last turn measured covers it');
+  }));
+
+test('several pieces in one turn: each callback after its own bytes, in order', () =>
+  withServer(async (srv, turns) => {
+    PacedClientRequest.loopTurnMs = 1;
+    const { req, writes } = recordedRequest(srv.port, turns, 1000, MIN_BYTES_PER_MS);
+    const status = answered(req);
+    const order: string[] = [];
+    req.write(Buffer.alloc(2500, 'x'), () => order.push('first'));
+    req.write(Buffer.alloc(1500, 'y'), () => order.push('second'));
+    req.end(() => order.push('end'));
+    assert.equal(await status, 200);
+    assert.equal(srv.bodies[0]!.toString(), 'x'.repeat(2500) + 'y'.repeat(1500));
+    assert.equal(writes[0]!.turn, writes[2]!.turn, 'the first chunk in one turn');
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(order, ['first', 'second', 'end']);
+  }));
+
 test('end() with a large chunk and nothing pending writes it in pieces; a second end() adds its callback; a write after end() is an error', () =>
   withServer(async (srv, turns) => {
     const { req, writes } = recordedRequest(srv.port, turns, 1000);
@@ -241,20 +283,26 @@ test('end() with a large chunk and nothing pending writes it in pieces; a second
     assert.deepEqual(ended, ['first', 'second']);
   }));
 
-test('a piece that throws destroys the request with the error; nothing reaches the event loop', async () => {
-  const srv = await bodyServer();
-  class Failing extends PacedClientRequest {
-    calls = 0;
-    protected override writeNow(...args: unknown[]): boolean {
-      if (++this.calls === 2) throw new Error('boom');
-      return super.writeNow(...args);
-    }
+class Failing extends PacedClientRequest {
+  calls = 0;
+  protected override writeNow(...args: unknown[]): boolean {
+    if (++this.calls === 2) throw new Error('boom');
+    return super.writeNow(...args);
   }
+}
+
+for (const [when, rate, turnMs] of [
+  ['in a later turn', 0, 0],
+  ['in the first write, with other pieces of the same turn', MIN_BYTES_PER_MS, 1],
+] as const)
+test(`a piece that throws (${when}) destroys the request with the error; nothing reaches the event loop`, async () => {
+  const srv = await bodyServer();
   const uncaught: unknown[] = [];
   const onUncaught = (e: unknown) => uncaught.push(e);
   process.on('uncaughtException', onUncaught);
   try {
-    const req = new Failing({ host: '127.0.0.1', port: srv.port, method: 'POST', path: '/', agent: new http.Agent() }, undefined, undefined, 1000);
+    PacedClientRequest.loopTurnMs = turnMs;
+    const req = new Failing({ host: '127.0.0.1', port: srv.port, method: 'POST', path: '/', agent: new http.Agent() }, undefined, undefined, 1000, rate);
     const failed = new Promise<Error>((resolve) => req.once('error', resolve));
     const writeCb = new Promise<Error | null | undefined>((resolve) => req.write(Buffer.alloc(3000), resolve));
     req.end();
@@ -298,7 +346,7 @@ test('pacedRequest: with an agent in the options the request is paced (an https 
       stockCalls++;
       return (http.request as any)(...args) as http.ClientRequest;
     };
-    const request = pacedRequest(stock, 4096);
+    const request = pacedRequest(stock, 4096, 0);
     const agent = new http.Agent({ keepAlive: true });
     let answered200 = 0;
     const req = request(new URL(`http://127.0.0.1:${srv.port}/`), { method: 'POST', agent }, (res: http.IncomingMessage) => {
