@@ -104,8 +104,8 @@ export class SimulatedLlmClient {
   private readonly knobs: SimulationKnobs;
   private readonly rateLimited: Recurring;
   private readonly failing: Recurring;
-  /** A 503 drawn on a call that was rate-limited: the next call fails with it. */
-  private failureOwed = false;
+  /** 503s drawn on calls that were rate-limited: the next calls fail with them. */
+  private failuresOwed = 0;
 
   constructor(provider: string, rng: Rng, knobs: SimulationKnobs) {
     this.provider = provider;
@@ -121,10 +121,12 @@ export class SimulatedLlmClient {
     await sleep(this.rng.int(20, 180) * this.knobs.latencyScale);
     // Both draws every call, so one kind of failure does not delay the other.
     const limited = this.rateLimited.hit();
-    const failed = this.failing.hit() || this.failureOwed;
-    this.failureOwed = limited && failed;
+    if (this.failing.hit()) this.failuresOwed++;
     if (limited) throw new ProviderError(429, '429 Too Many Requests: rate limit exceeded');
-    if (failed) throw new ProviderError(503, '503 Service Unavailable: overloaded');
+    if (this.failuresOwed > 0) {
+      this.failuresOwed--;
+      throw new ProviderError(503, '503 Service Unavailable: overloaded');
+    }
     const toolTurn = params.messages.filter((m) => m.role === 'tool').length === 0 && params.messages.some((m) => m.content.includes('[tools]'));
     const completionTokens = this.rng.int(30, 400);
     return {

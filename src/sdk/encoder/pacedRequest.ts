@@ -31,9 +31,9 @@ export const PIECE_BYTES = 16 * 1024;
 
 /**
  * The slowest a body goes out, in bytes per millisecond of the event loop's
- * time: a turn writes as many whole pieces as its time covers at this rate
- * (at least one), and a body's first write covers the loop's last measured
- * turn.
+ * time: a turn writes as many pieces as its time pays for at this rate (at
+ * least one; the remainder carries to the next turn), and a body's first
+ * write is paid for by the loop's last measured turn.
  * With a piece per turn only, a server whose turns each answer many requests
  * (hundreds of connections) made spans faster than the pieces could carry
  * them, and lost most of them as queue_full. At 16 KiB a piece, this is the
@@ -92,8 +92,10 @@ export class PacedClientRequest extends ClientRequest {
   private state: 'open' | 'ending' | 'ended' = 'open';
   /** The callbacks given to end() while 'ending'. */
   private endCallbacks: Callback[] = [];
-  /** When the last pieces were written (performance.now()); 0 before a chunk's first write. */
+  /** When the last pieces were written (performance.now()); 0 before the first. */
   private lastTurnAt = 0;
+  /** Bytes the loop's time has paid for and no piece has used yet (less than a piece while pieces are pending). */
+  private credit = 0;
   /** True while write() makes a chunk's first write: its answer is write()'s return value, not a 'drain'. */
   private starting = false;
 
@@ -138,7 +140,6 @@ export class PacedClientRequest extends ClientRequest {
     if (callback) pending[pending.length - 1]!.cbs.push(callback);
     // A chunk written while nothing is pending starts at once (a piece, or what the loop's last turn covers); the next turns take the rest.
     if (!idle) return false;
-    this.lastTurnAt = 0;
     measureLoopTurn();
     this.starting = true;
     try {
@@ -172,9 +173,12 @@ export class PacedClientRequest extends ClientRequest {
   }
 
   /**
-   * @internal Writes the next pieces: at least one, then as many whole
-   * pieces as the turn's time covers at minBytesPerMs. Returns the answer
-   * of the last write (false once the request is destroyed).
+   * @internal Writes the next pieces: at least one, then as many as the
+   * time paid for at minBytesPerMs covers, the remainder carried to the next
+   * turn. A chunk that starts while nothing is pending is paid for by the
+   * loop's last measured turn, or by the time since the last pieces if
+   * shorter (two chunks in one turn share one turn's bytes). Returns the
+   * answer of the last write (false once the request is destroyed).
    */
   static pump(req: PacedClientRequest): boolean {
     const pending = req.pending;
@@ -185,18 +189,19 @@ export class PacedClientRequest extends ClientRequest {
       return false;
     }
     const now = performance.now();
-    const turnMs = req.lastTurnAt === 0 ? PacedClientRequest.loopTurnMs : now - req.lastTurnAt;
-    const allowance = Math.max(req.pieceBytes, turnMs * req.minBytesPerMs);
+    const sinceLast = now - req.lastTurnAt;
     req.lastTurnAt = now;
+    req.credit += (req.starting ? Math.min(sinceLast, PacedClientRequest.loopTurnMs) : sinceLast) * req.minBytesPerMs;
     let ok = true;
     try {
-      let written = 0;
       do {
         const next = pending[0]!;
         ok = next.cbs.length === 0 ? req.writeNow(next.piece) : req.writeNow(next.piece, (err?: Error | null) => next.cbs.forEach((f) => f(err)));
         pending.shift();
-        written += next.piece.length;
-      } while (pending.length > 0 && written + pending[0]!.piece.length <= allowance);
+        req.credit = Math.max(0, req.credit - next.piece.length);
+      } while (pending.length > 0 && req.credit >= pending[0]!.piece.length);
+      // What is left over does not carry to a later chunk: that would send it in a burst.
+      if (pending.length === 0) req.credit = 0;
       if (pending.length > 0) setImmediate(pump, req);
       else if (req.state === 'ending') finish(req);
     } catch (err) {

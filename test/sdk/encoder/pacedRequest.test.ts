@@ -67,11 +67,11 @@ async function withServer(fn: (srv: Awaited<ReturnType<typeof bodyServer>>, turn
 
 /** A paced request whose writes to ClientRequest itself are recorded (length, turn). */
 class RecordedRequest extends PacedClientRequest {
-  readonly writes: { bytes: number; turn: number }[] = [];
+  readonly writes: { bytes: number; turn: number; cb: boolean }[] = [];
   turns: { now(): number } | undefined;
   protected override writeNow(...args: unknown[]): boolean {
     const chunk = args[0] as string | Uint8Array;
-    this.writes.push({ bytes: typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length, turn: this.turns?.now() ?? 0 });
+    this.writes.push({ bytes: typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length, turn: this.turns?.now() ?? 0, cb: args.some((a) => typeof a === 'function') });
     return super.writeNow(...args);
   }
 }
@@ -257,8 +257,27 @@ test('several pieces in one turn: each callback after its own bytes, in order', 
     assert.equal(await status, 200);
     assert.equal(srv.bodies[0]!.toString(), 'x'.repeat(2500) + 'y'.repeat(1500));
     assert.equal(writes[0]!.turn, writes[2]!.turn, 'the first chunk in one turn');
+    assert.deepEqual(writes.map((w) => [w.bytes, w.cb]), [[1000, false], [1000, false], [500, true], [1000, false], [500, true]], "each callback on its chunk's last piece");
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(order, ['first', 'second', 'end']);
+  }));
+
+test("a second chunk started right after the first shares the measured turn's bytes instead of getting them again", () =>
+  withServer(async (srv, turns) => {
+    PacedClientRequest.loopTurnMs = 100;
+    const { req, writes } = recordedRequest(srv.port, turns, PIECE_BYTES, MIN_BYTES_PER_MS);
+    const status = answered(req);
+    const first = Buffer.alloc(200_000, 'p');
+    const second = Buffer.alloc(2_000_000, 'q');
+    req.write(first);
+    const firstPieces = Math.ceil(first.length / PIECE_BYTES);
+    assert.equal(writes.length, firstPieces, 'the first chunk at once: 100 ms of turn pays for it');
+    req.write(second);
+    // A fresh 100 ms would pay for all of it; the few µs since the first chunk pay for a piece or a few.
+    assert.ok(writes.length - firstPieces < Math.ceil(second.length / PIECE_BYTES) / 2, `${writes.length - firstPieces} pieces of the second chunk at once`);
+    req.end();
+    assert.equal(await within(status, 10_000, 'the request'), 200);
+    assert.ok(srv.bodies[0]!.equals(Buffer.concat([first, second])));
   }));
 
 test('end() with a large chunk and nothing pending writes it in pieces; a second end() adds its callback; a write after end() is an error', () =>
