@@ -72,8 +72,8 @@ const prototypeEnd = ClientRequest.prototype.end as (this: ClientRequest, ...a: 
  * the event loop (setImmediate): one a turn, more when the turn took long
  * enough to cover them at MIN_BYTES_PER_MS (the first write too, by the
  * loop's last measured turn). A chunk written whole at once makes write()
- * answer as ClientRequest's own write would. Writes keep their order: while pieces are
- * pending, later writes and `end()` wait behind them. `write` returns false
+ * answer as ClientRequest's own write would. Writes keep their order: while
+ * pieces are pending, later writes and `end()` wait behind them. `write` returns false
  * while pieces are pending and 'drain' follows once they are written, so a
  * pipe() into the request (the stock transport's) waits as it would for the
  * socket. Once the request is destroyed (the transport's timeout, or its

@@ -34,8 +34,8 @@ interface HttpTransport {
 }
 
 /**
- * Makes an OTLP/HTTP exporter write each request body in pieces, one per
- * turn of the event loop (encoder/pacedRequest.ts says why); everything else
+ * Makes an OTLP/HTTP exporter write each request body in pieces over turns
+ * of the event loop (encoder/pacedRequest.ts says why and how fast); everything else
  * about sending (headers, compression, timeout, how answers are read) stays
  * the stock transport's. Fallback: returns false and leaves the exporter as
  * it is.
